@@ -1,0 +1,3 @@
+from cinemuse.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Measure media: video (cuts, motion, colour, visual beats) and audio (tempo, key, loudness, mood)."""

@@ -1,0 +1,67 @@
+"""`cinemuse train MODEL`: retrain one shipped model from the open data in ../shared/data.
+
+Each model's trainer lives in ``cinemuse.train.<MODEL>`` and exposes
+``train(*, data_dir, output, seed, quick, progress) -> dict``; torch is imported
+only there, so this command needs ``pip install cinemuse[train]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "retrain a shipped model from the open data in ../shared/data (needs cinemuse[train])"
+
+# model name -> what it learns (for --help); the trainer module is cinemuse.train.<name>
+TRAINERS = {
+    "melody": "melody autoencoder (latent space) and its n-gram baseline, on folk corpora + POP909",
+    "harmony": "chord model from POP909 chord labels",
+    "drums": "drum grooves by style and tempo from the Groove MIDI Dataset",
+    "colorize": "colourisation decoder over the frozen EfficientNet-Lite0 encoder",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "model",
+        choices=sorted(TRAINERS),
+        help="; ".join(f"{k}: {v}" for k, v in TRAINERS.items()),
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="the shared data folder (default: ../shared/data next to the checkout)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="where to write the weights (default: the package's assets folder)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a few minutes on a subset: a smoke test, not for shipping"
+    )
+
+
+def run(args: argparse.Namespace, progress) -> dict:
+    import importlib
+
+    from cinemuse.errors import UsageError
+
+    try:
+        trainer = importlib.import_module(f"cinemuse.train.{args.model}")
+    except ModuleNotFoundError as exc:
+        if exc.name == "torch":
+            raise UsageError(
+                "training needs PyTorch: install a CPU build of torch, then pip install 'cinemuse[train]'"
+            ) from None
+        raise
+    return trainer.train(
+        data_dir=args.data_dir,
+        output=args.output,
+        seed=args.seed,
+        quick=args.quick,
+        progress=progress,
+    )

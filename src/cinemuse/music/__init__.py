@@ -1,0 +1,1 @@
+"""The music engine: theory, learned melody/harmony/drum models, form, arrangement, rendering."""

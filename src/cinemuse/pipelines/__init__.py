@@ -1,0 +1,1 @@
+"""The jobs (score, compose, cover, colorize, ...) composed from io, analysis, music and vision."""

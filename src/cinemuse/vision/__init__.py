@@ -1,0 +1,1 @@
+"""Pictures: the shared image encoder, colourisation, restoration, covers, stylisation."""

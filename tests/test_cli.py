@@ -1,0 +1,59 @@
+"""The command line as a user meets it: help, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cinemuse.cli import COMMANDS, main
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cinemuse", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_help_is_fast_and_lists_every_command():
+    run_cli("--help")  # warm the filesystem cache; we measure a second start
+    start = time.perf_counter()
+    proc = run_cli("--help")
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0
+    for name in COMMANDS:
+        assert name in proc.stdout
+    assert elapsed < 0.5, f"cinemuse --help took {elapsed:.2f}s"
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from cinemuse.cli import build_parser; build_parser(); "
+        "heavy = [m for m in ('av', 'numpy', 'librosa', 'onnxruntime', 'torch', 'cv2', 'music21') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_each_command_has_help(name, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([name, "--help"])
+    assert exc.value.code == 0
+    assert "usage: cinemuse " + name in capsys.readouterr().out
+
+
+def test_unknown_command_is_a_usage_error():
+    proc = run_cli("no-such-command")
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_no_command_prints_help_and_exits_2():
+    proc = run_cli()
+    assert proc.returncode == 2
+    assert "usage: cinemuse" in proc.stdout
