@@ -51,6 +51,13 @@ def check_output_path(path: str | os.PathLike, *, force: bool = False) -> Path:
     return p
 
 
+def _umask() -> int:
+    """The process umask (reading it means setting it; put it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_output(path: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; move it onto ``path`` if the block succeeds.
@@ -65,6 +72,9 @@ def atomic_output(path: str | os.PathLike, *, force: bool = False) -> Iterator[P
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        # mkstemp makes the file private (0600); a finished output gets the usual
+        # permissions, as if it had been created with open().
+        os.chmod(tmp, 0o666 & ~_umask())
         yield tmp
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise OutputError(final, "writer produced no data")
@@ -91,6 +101,7 @@ def atomic_output_dir(path: str | os.PathLike, *, force: bool = False) -> Iterat
         raise OutputError(final, f"output folder {parent} is not writable")
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
         if final.exists():
             shutil.rmtree(final)

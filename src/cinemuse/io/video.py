@@ -1,0 +1,708 @@
+"""Video in and out, streamed through PyAV (which bundles FFmpeg).
+
+Reading: :func:`probe_video` describes a file; :func:`iter_frames` decodes it frame by frame
+at the size and rate the analysis needs, with each frame's time taken from its presentation
+timestamp (so variable-frame-rate phone videos do not drift) and the rotation the phone
+recorded applied. Nothing accumulates: one decoded frame is alive at a time.
+
+Writing: :func:`write_video` encodes RGB frames (+ optional audio) to an MP4 that browsers and
+editors play (H.264 yuv420p + AAC-LC, ``moov`` atom at the front). :func:`replace_audio` puts a
+new soundtrack on an existing video by copying its video packets untouched (a remux: no
+re-encode, no quality loss, fast) and encoding only the new audio.
+
+Every failure caused by the file itself is a :class:`~cinemuse.errors.BadInputError` naming
+the file; outputs go through :func:`~cinemuse.io.atomic.atomic_output`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import av
+import numpy as np
+
+from cinemuse.errors import BadInputError, OutputError
+from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
+from cinemuse.progress import SILENT, Progress
+
+__all__ = [
+    "VideoInfo",
+    "probe_video",
+    "iter_frames",
+    "write_video",
+    "replace_audio",
+    "video_fps_fraction",
+]
+
+# Sample rates the AAC encoder (and every browser) accepts; others are resampled to 48 kHz.
+_AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
+# Containers whose muxer understands +faststart (moov before mdat).
+_MP4_LIKE = {".mp4", ".m4v", ".mov"}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What :func:`probe_video` learns about a video file.
+
+    Attributes
+    ----------
+    path : Path
+    duration : float
+        Seconds from the first frame's presentation time to the end of the last frame.
+    fps : float
+        Average frame rate (frames / second); for variable-frame-rate files an average only.
+    width, height : int
+        Display size in pixels: after rotation and non-square pixels are applied.
+        This is the shape ``iter_frames(size=None)`` yields (as height x width).
+    coded_width, coded_height : int
+        Size of the pictures as stored in the stream.
+    rotation : int
+        Degrees counter-clockwise the stored pictures are turned for display (0, 90, 180, -90).
+    has_audio : bool
+    frame_count : int
+        Number of frames: from the container's index when it has one, else duration * fps.
+    codec : str
+        Video codec name (e.g. ``"h264"``).
+    pix_fmt : str | None
+    audio_codec : str | None
+    audio_sample_rate : int | None
+    audio_channels : int | None
+    """
+
+    path: Path
+    duration: float
+    fps: float
+    width: int
+    height: int
+    coded_width: int
+    coded_height: int
+    rotation: int
+    has_audio: bool
+    frame_count: int
+    codec: str
+    pix_fmt: str | None = None
+    audio_codec: str | None = None
+    audio_sample_rate: int | None = None
+    audio_channels: int | None = None
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def _open_input(path: str | os.PathLike) -> tuple[Path, "av.container.InputContainer"]:
+    """Open ``path`` for reading with every FFmpeg failure turned into a BadInputError."""
+    p = check_input_file(path)
+    try:
+        container = av.open(str(p), mode="r", metadata_errors="replace")
+    except av.error.InvalidDataError:
+        raise BadInputError(p, _unreadable_reason(p)) from None
+    except av.error.FFmpegError as exc:
+        raise BadInputError(p, f"cannot be opened as media ({_ffmpeg_text(exc)})") from None
+    return p, container
+
+
+def _unreadable_reason(p: Path) -> str:
+    """A better message than FFmpeg's 'Invalid data' when we can tell what the file is."""
+    with open(p, "rb") as fh:
+        head = fh.read(16)
+    if head[4:8] == b"ftyp":
+        return "is an MP4/MOV file but cannot be read: truncated or damaged (its index is missing)"
+    if head[:4] == b"RIFF" or head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS"):
+        return "is a media file FFmpeg cannot read: truncated or damaged"
+    try:
+        head.decode("utf-8")
+        looks_text = True
+    except UnicodeDecodeError:
+        looks_text = False
+    if looks_text and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+        return "is a text file, not a video"
+    return "is not a media file FFmpeg can read (wrong format, or damaged)"
+
+
+def _ffmpeg_text(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return " ".join(str(text).split())  # one line, always
+
+
+def _is_cover_art(stream) -> bool:
+    """Album art in mp3/m4a files is a one-picture 'video' stream; it is not a video."""
+    try:
+        return bool(stream.disposition & av.stream.Disposition.attached_pic)
+    except Exception:  # disposition missing on exotic builds: assume a real stream
+        return False
+
+
+def _video_stream(p: Path, container) -> "av.video.stream.VideoStream":
+    streams = [s for s in container.streams.video if not _is_cover_art(s)]
+    if not streams:
+        if container.streams.audio:
+            raise BadInputError(p, "has no video stream (audio only?)")
+        if not container.streams:
+            raise BadInputError(p, "contains no video or audio at all (a zero-length file?)")
+        raise BadInputError(p, "has no video stream")
+    stream = streams[0]
+    if stream.codec_context is None:
+        raise BadInputError(p, "uses a video codec this FFmpeg build cannot decode")
+    return stream
+
+
+def _audio_stream(container):
+    return container.streams.audio[0] if container.streams.audio else None
+
+
+def _seconds(value, time_base) -> float | None:
+    if value is None or time_base is None:
+        return None
+    return float(value * time_base)
+
+
+def _display_size(width: int, height: int, rotation: int, sar) -> tuple[int, int]:
+    """Size a player shows: non-square pixels stretched, then a quarter turn swaps the axes."""
+    if sar is not None and sar and float(sar) > 0 and abs(float(sar) - 1.0) > 1e-3:
+        width = max(2, int(round(width * float(sar) / 2)) * 2)
+    if rotation % 180 != 0:
+        width, height = height, width
+    return width, height
+
+
+def _quarter_turns(rotation: int | float | None) -> int:
+    """Counter-clockwise quarter turns for ``np.rot90`` from a display-matrix angle."""
+    if not rotation:
+        return 0
+    return int(round(float(rotation) / 90.0)) % 4
+
+
+# --------------------------------------------------------------------------- probe
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Describe a video file without decoding more than its first frame.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    VideoInfo
+
+    Raises
+    ------
+    BadInputError
+        Not a media file, truncated, no video stream, no decodable frame, unknown codec.
+    """
+    p, container = _open_input(path)
+    try:
+        stream = _video_stream(p, container)
+        ctx = stream.codec_context
+        tb = stream.time_base
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+
+        # Rotation lives in the display matrix; FFmpeg attaches it to decoded frames, so the
+        # first frame tells us (and proves the stream decodes at all).
+        first = _first_frame(p, container, stream)
+        rotation = int(round(first.rotation or 0))
+
+        start = _seconds(stream.start_time, tb) or 0.0
+        duration = _seconds(stream.duration, tb)
+        if not duration or duration <= 0:
+            if container.duration:
+                duration = container.duration / 1e6 - max(
+                    0.0, start - (container.start_time or 0) / 1e6
+                )
+            else:
+                duration = _duration_from_packets(p, stream)
+        frame_count = stream.frames or int(round(duration * fps)) if fps else stream.frames
+        width, height = _display_size(
+            first.width, first.height, rotation, getattr(ctx, "sample_aspect_ratio", None)
+        )
+        audio = _audio_stream(container)
+        return VideoInfo(
+            path=p,
+            duration=float(duration),
+            fps=fps,
+            width=width,
+            height=height,
+            coded_width=first.width,
+            coded_height=first.height,
+            rotation=rotation,
+            has_audio=audio is not None,
+            frame_count=int(frame_count or 0),
+            codec=ctx.name,
+            pix_fmt=first.format.name if first.format is not None else None,
+            audio_codec=audio.codec_context.name if audio is not None and audio.codec_context else None,
+            audio_sample_rate=audio.codec_context.sample_rate if audio is not None and audio.codec_context else None,
+            audio_channels=audio.codec_context.channels if audio is not None and audio.codec_context else None,
+        )
+    finally:
+        container.close()
+
+
+def _first_frame(p: Path, container, stream):
+    try:
+        for frame in container.decode(stream):
+            return frame
+    except av.error.FFmpegError as exc:
+        raise BadInputError(p, f"video stream cannot be decoded ({_ffmpeg_text(exc)})") from None
+    raise BadInputError(p, "has a video stream with no frames (zero-length or truncated video)")
+
+
+def _duration_from_packets(p: Path, stream) -> float:
+    """End of the last packet minus the start of the first: exact, and cheap (no decoding)."""
+    _, container = _open_input(p)
+    try:
+        s = container.streams[stream.index]
+        first, end = None, None
+        for packet in container.demux(s):
+            if packet.pts is None:
+                continue
+            t0 = float(packet.pts * s.time_base)
+            t1 = t0 + float((packet.duration or 0) * s.time_base)
+            first = t0 if first is None else min(first, t0)
+            end = t1 if end is None else max(end, t1)
+        return 0.0 if first is None else end - first
+    finally:
+        container.close()
+
+
+# --------------------------------------------------------------------------- decode
+
+
+def iter_frames(
+    path: str | os.PathLike,
+    *,
+    size: tuple[int, int] | None = None,
+    fps: float | None = None,
+    interpolation: str = "BILINEAR",
+    progress: Progress = SILENT,
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Stream the frames of a video as RGB arrays with their presentation times.
+
+    Parameters
+    ----------
+    path : str or Path
+    size : (width, height) or None
+        Analysis size of the yielded frames, in display orientation (after rotation).
+        ``None`` keeps the display size (:attr:`VideoInfo.width` x :attr:`VideoInfo.height`).
+    fps : float or None
+        Analysis rate. ``None`` yields every frame. Otherwise a frame is yielded for each
+        tick of a ``1/fps`` grid (the first frame at or after the tick); frames in between
+        are decoded (the codec needs them) but never converted, which is where the time goes.
+    interpolation : str
+        swscale algorithm for resizing (``"BILINEAR"``, ``"AREA"``, ``"FAST_BILINEAR"``...).
+    progress : Progress
+        Advanced by seconds of video decoded.
+
+    Yields
+    ------
+    time : float
+        Seconds since the first frame, from the frame's timestamp (pts * time_base).
+    rgb : np.ndarray, shape (height, width, 3), uint8
+
+    Raises
+    ------
+    BadInputError
+        Raised by this call (not on first iteration) when the file cannot be opened, has no
+        video stream or no decodable frame; while iterating when the data is corrupt.
+    """
+    if size is not None:
+        w, h = int(size[0]), int(size[1])
+        if w < 1 or h < 1:
+            raise ValueError(f"size must be positive (width, height), got {size!r}")
+        size = (w, h)
+    if fps is not None and not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps!r}")
+    info = probe_video(path)  # validates eagerly: errors surface before any work starts
+    return _frames(info, size=size, fps=fps, interpolation=interpolation, progress=progress)
+
+
+def _frames(info: VideoInfo, *, size, fps, interpolation, progress) -> Iterator[tuple[float, np.ndarray]]:
+    p, container = _open_input(info.path)
+    try:
+        stream = _video_stream(p, container)
+        # Frame threading + slice threading: the plain default is slice-only.
+        stream.codec_context.thread_type = "AUTO"
+        stream.codec_context.thread_count = 0
+        tb = stream.time_base
+        start = stream.start_time
+        step = None if fps is None else 1.0 / float(fps)
+        # A frame this close before a tick counts as on it: pts are rounded to the time base.
+        tolerance = 0.0 if step is None else min(step, 1.0 / max(info.fps, 1.0)) * 0.25
+        next_tick = 0.0
+        last_time = -math.inf
+        nominal = 1.0 / info.fps if info.fps else 0.0
+        emitted = 0
+        turns = None
+        with progress.stage("Reading video", total=round(info.duration, 2) or None) as stage:
+            reported = 0.0
+            try:
+                for frame in container.decode(stream):
+                    if frame.pts is not None and tb is not None:
+                        t = float((frame.pts - (start or 0)) * tb)
+                    else:  # raw streams without timestamps: best we can do
+                        t = last_time + nominal if last_time > -math.inf else 0.0
+                    last_time = t
+                    if t - reported >= 1.0:
+                        stage.advance(t - reported)
+                        reported = t
+                    if step is not None:
+                        if t < next_tick - tolerance:
+                            continue  # skipped: never converted
+                        # Next tick strictly after this frame (a long VFR gap skips ticks).
+                        next_tick = (math.floor((t + tolerance) / step) + 1) * step
+                    if turns is None:
+                        turns = _quarter_turns(frame.rotation)
+                    yield t, _to_rgb(frame, size, turns, interpolation)
+                    emitted += 1
+            except av.error.FFmpegError as exc:
+                raise BadInputError(
+                    p, f"video data is corrupt near {max(last_time, 0):.2f}s ({_ffmpeg_text(exc)})"
+                ) from None
+    finally:
+        container.close()
+    if emitted == 0:
+        raise BadInputError(p, "has a video stream with no frames (zero-length or truncated video)")
+
+
+def _to_rgb(frame, size, turns: int, interpolation: str) -> np.ndarray:
+    """Convert (and shrink) one decoded frame; rotate after shrinking, where it is cheap."""
+    if size is None:
+        w, h = _display_size(frame.width, frame.height, 0, getattr(frame, "sample_aspect_ratio", None))
+    else:
+        w, h = size
+        if turns % 2 == 1:  # size is given in display orientation; the frame is on its side
+            w, h = h, w
+    rgb = frame.to_ndarray(width=w, height=h, format="rgb24", interpolation=interpolation)
+    if turns:
+        rgb = np.ascontiguousarray(np.rot90(rgb, k=turns))
+    return rgb
+
+
+# --------------------------------------------------------------------------- encode
+
+
+def video_fps_fraction(fps: float | Fraction) -> Fraction:
+    """Frame rate as an exact fraction; 29.97 and friends become the NTSC 30000/1001 rates."""
+    if isinstance(fps, Fraction):
+        return fps
+    fps = float(fps)
+    if not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps!r}")
+    for base in (24, 30, 48, 60, 120):
+        ntsc = Fraction(base * 1000, 1001)
+        if abs(fps - float(ntsc)) < 0.005:
+            return ntsc
+    return Fraction(fps).limit_denominator(1001)
+
+
+def _check_audio(audio: np.ndarray | None, sample_rate: int | None) -> np.ndarray | None:
+    if audio is None:
+        return None
+    if sample_rate is None or int(sample_rate) <= 0:
+        raise ValueError("sample_rate is required with audio")
+    a = np.asarray(audio, dtype=np.float32)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[1] not in (1, 2):
+        raise ValueError(f"audio must be (n_samples, 1 or 2 channels), got shape {a.shape}")
+    return a
+
+
+class _AudioTrack:
+    """Encodes a float32 (n, ch) signal to AAC piece by piece as the video advances.
+
+    Interleaving audio with the video as we go keeps FFmpeg's muxer from buffering a whole
+    stream in memory and gives a file that streams well.
+    """
+
+    def __init__(self, container, samples: np.ndarray, sample_rate: int):
+        rate = int(sample_rate)
+        if rate not in _AAC_RATES:
+            samples = _resample(samples, rate, 48000)
+            rate = 48000
+        self.samples = samples
+        self.rate = rate
+        self.layout = "mono" if samples.shape[1] == 1 else "stereo"
+        self.stream = container.add_stream("aac", rate=rate, layout=self.layout)
+        self.stream.bit_rate = 192000 if samples.shape[1] == 2 else 128000
+        self.container = container
+        self.written = 0  # samples handed to the encoder so far
+
+    def write_until(self, seconds: float) -> None:
+        end = int(round(seconds * self.rate))
+        chunk = 8192
+        while self.written < end:
+            n = min(chunk, end - self.written)
+            block = self.samples[self.written : self.written + n]
+            if block.shape[0] < n:  # the music is shorter than the picture: silence
+                block = np.concatenate([block, np.zeros((n - block.shape[0], block.shape[1]), np.float32)])
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(np.clip(block, -1.0, 1.0).T), format="fltp", layout=self.layout
+            )
+            frame.sample_rate = self.rate
+            frame.pts = self.written
+            frame.time_base = Fraction(1, self.rate)
+            for packet in self.stream.encode(frame):
+                self.container.mux(packet)
+            self.written += n
+
+    def flush(self) -> None:
+        for packet in self.stream.encode(None):
+            self.container.mux(packet)
+
+
+def _resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    from cinemuse.io.audio import resample
+
+    return resample(samples, rate_in, rate_out)
+
+
+def _container_options(path: Path) -> dict[str, str]:
+    return {"movflags": "+faststart"} if path.suffix.lower() in _MP4_LIKE else {}
+
+
+def write_video(
+    path: str | os.PathLike,
+    frames: Iterable[np.ndarray],
+    *,
+    fps: float | Fraction,
+    audio: np.ndarray | None = None,
+    sample_rate: int | None = None,
+    force: bool = False,
+    crf: int = 20,
+    preset: str = "fast",
+    progress: Progress = SILENT,
+) -> Path:
+    """Encode RGB frames (and optional audio) to an MP4 that browsers and editors play.
+
+    H.264 High profile, yuv420p, BT.709; audio AAC-LC; ``moov`` at the front (faststart).
+    Frames are consumed one by one (pass a generator for long videos).
+
+    Parameters
+    ----------
+    path : str or Path
+        Output file (``.mp4`` / ``.mov`` / ``.m4v`` / ``.mkv``).
+    frames : iterable of np.ndarray, each (height, width, 3) uint8
+        All the same size. Odd sizes get one edge row/column repeated (H.264 4:2:0 needs
+        even sizes). ``(time, rgb)`` pairs, as :func:`iter_frames` yields, are accepted too;
+        their times are ignored: frames are placed at ``i / fps``.
+    fps : float or Fraction
+        Constant frame rate; 29.97 means 30000/1001.
+    audio : np.ndarray, shape (n_samples, channels), float32, optional
+        1 or 2 channels in [-1, 1]. Trimmed, or padded with silence, to the video's length.
+    sample_rate : int, optional
+        Required with ``audio``.
+    force : bool
+        Replace an existing file.
+    crf, preset : x264 quality (lower crf = better, 18-23 is typical) and speed.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    rate = video_fps_fraction(fps)
+    audio = _check_audio(audio, sample_rate)
+    out = check_output_path(path, force=force)
+    frames = iter(frames)
+    with progress.stage("Writing video") as stage, atomic_output(out, force=force) as tmp:
+        container = av.open(str(tmp), mode="w", options=_container_options(out))
+        try:
+            stream = None
+            track = None
+            n = 0
+            shape = None
+            for item in frames:
+                rgb = item[1] if isinstance(item, tuple) else item
+                rgb = _as_rgb_frame(rgb)
+                if stream is None:
+                    shape = rgb.shape
+                    stream = _add_h264_stream(container, rate, rgb.shape[1], rgb.shape[0], crf, preset)
+                    if audio is not None:
+                        track = _AudioTrack(container, audio, int(sample_rate))
+                elif rgb.shape != shape:
+                    raise ValueError(f"frame {n} has shape {rgb.shape}, the first had {shape}")
+                frame = av.VideoFrame.from_ndarray(_even(rgb), format="rgb24")
+                frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+                frame.pts = n
+                frame.time_base = 1 / rate
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+                n += 1
+                if track is not None:
+                    track.write_until(n / rate)
+                stage.advance()
+            if stream is None:
+                raise ValueError("write_video got no frames")
+            for packet in stream.encode(None):
+                container.mux(packet)
+            if track is not None:
+                track.write_until(n / rate)
+                track.flush()
+        finally:
+            container.close()
+    return out
+
+
+def _as_rgb_frame(rgb) -> np.ndarray:
+    a = np.asarray(rgb)
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
+    if a.ndim != 3 or a.shape[2] != 3:
+        raise ValueError(f"frames must be (height, width, 3) RGB, got shape {a.shape}")
+    if a.dtype != np.uint8:
+        if np.issubdtype(a.dtype, np.floating):
+            a = np.clip(np.round(a * 255.0), 0, 255).astype(np.uint8)
+        else:
+            raise ValueError(f"frames must be uint8 (or float in [0, 1]), got {a.dtype}")
+    return np.ascontiguousarray(a)
+
+
+def _even(rgb: np.ndarray) -> np.ndarray:
+    """Repeat the last row/column when a side is odd: yuv420p stores chroma per 2x2 block."""
+    h, w = rgb.shape[:2]
+    if h % 2 == 0 and w % 2 == 0:
+        return rgb
+    return np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+
+
+def _add_h264_stream(container, rate: Fraction, width: int, height: int, crf: int, preset: str):
+    stream = container.add_stream("libx264", rate=rate)
+    stream.width = width + width % 2
+    stream.height = height + height % 2
+    stream.pix_fmt = "yuv420p"
+    stream.time_base = 1 / rate
+    ctx = stream.codec_context
+    # Tag what write_video converts to (BT.709, limited range), so players convert back right.
+    ctx.colorspace = 1  # AVCOL_SPC_BT709
+    ctx.color_range = 1  # AVCOL_RANGE_MPEG (limited)
+    ctx.color_primaries = 1  # AVCOL_PRI_BT709
+    ctx.color_trc = 1  # AVCOL_TRC_BT709
+    ctx.options = {"crf": str(int(crf)), "preset": preset, "profile": "high"}
+    return stream
+
+
+# --------------------------------------------------------------------------- remux
+
+
+def replace_audio(
+    video_path: str | os.PathLike,
+    audio: np.ndarray,
+    sample_rate: int,
+    out_path: str | os.PathLike,
+    *,
+    mix_original_db: float | None = None,
+    force: bool = False,
+    progress: Progress = SILENT,
+) -> Path:
+    """Give a video a new soundtrack without re-encoding its picture.
+
+    The video stream's packets are copied bit for bit (a remux); only the audio is encoded
+    (AAC-LC). The result lasts exactly as long as the video: the new audio is trimmed or
+    padded with silence to the video's duration.
+
+    Parameters
+    ----------
+    video_path : str or Path
+    audio : np.ndarray, shape (n_samples, channels), float32
+        1 or 2 channels in [-1, 1], starting at the video's first frame.
+    sample_rate : int
+    out_path : str or Path
+        ``.mp4`` (faststart) / ``.mov`` / ``.mkv``.
+    mix_original_db : float or None
+        ``None`` replaces the original audio. A number keeps the original audio mixed under
+        the new one at that gain in dB (e.g. ``-12``); a video without audio just gets the new.
+    force : bool
+        Replace an existing ``out_path``.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+    """
+    new = _check_audio(audio, sample_rate)
+    if new is None:
+        raise ValueError("audio is required")
+    out = check_output_path(out_path, force=force)
+    info = probe_video(video_path)
+    src = info.path
+    if out.exists() and out.resolve() == src.resolve():
+        raise OutputError(out, "is the input video; choose another output name")
+    duration = _video_span(src)
+
+    if mix_original_db is not None and info.has_audio:
+        from cinemuse.io.audio import read_audio
+
+        original = read_audio(src, sample_rate=int(sample_rate), mono=False)
+        if original.shape[1] != new.shape[1]:
+            original = (
+                original.mean(axis=1, keepdims=True)
+                if new.shape[1] == 1
+                else np.repeat(original[:, :1], new.shape[1], axis=1)
+                if original.shape[1] == 1
+                else original[:, : new.shape[1]]
+            )
+        n = int(round(duration * int(sample_rate)))
+        mixed = np.zeros((max(n, new.shape[0]), new.shape[1]), np.float32)
+        mixed[: new.shape[0]] += new
+        m = min(original.shape[0], mixed.shape[0])
+        mixed[:m] += original[:m] * np.float32(10.0 ** (float(mix_original_db) / 20.0))
+        new = mixed
+
+    with progress.stage("Writing video", total=round(duration, 2) or None) as stage, atomic_output(
+        out, force=force
+    ) as tmp:
+        _, source = _open_input(src)
+        try:
+            vin = _video_stream(src, source)
+            target = av.open(str(tmp), mode="w", options=_container_options(out))
+            try:
+                try:
+                    vout = target.add_stream_from_template(vin)
+                except (av.error.FFmpegError, ValueError) as exc:
+                    raise BadInputError(
+                        src, f"its video stream cannot be copied ({_ffmpeg_text(exc)})"
+                    ) from None
+                track = _AudioTrack(target, new, int(sample_rate))
+                start = vin.start_time or 0
+                reported = 0.0
+                for packet in source.demux(vin):
+                    if packet.dts is None and packet.pts is None:
+                        continue  # the demuxer's end-of-stream marker, no data
+                    t = float(((packet.dts if packet.dts is not None else packet.pts) - start) * vin.time_base)
+                    track.write_until(min(max(t, 0.0), duration))
+                    packet.stream = vout
+                    try:
+                        target.mux(packet)
+                    except av.error.FFmpegError as exc:
+                        raise BadInputError(
+                            src,
+                            f"its {vin.codec_context.name} video cannot be copied into "
+                            f"{out.suffix or 'this container'} ({_ffmpeg_text(exc)})",
+                        ) from None
+                    if t - reported >= 1.0:
+                        stage.advance(t - reported)
+                        reported = t
+                track.write_until(duration)
+                track.flush()
+            finally:
+                target.close()
+        finally:
+            source.close()
+    return out
+
+
+def _video_span(p: Path) -> float:
+    """Exact length of the video stream: first presentation time to end of the last frame."""
+    _, container = _open_input(p)
+    try:
+        stream = _video_stream(p, container)
+        return _duration_from_packets(p, stream)
+    finally:
+        container.close()
