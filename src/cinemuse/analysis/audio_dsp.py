@@ -1,0 +1,305 @@
+"""Small numpy building blocks for song analysis: STFT, mel, onsets, tempo, beats, chroma.
+
+Why not librosa at run time: importing ``librosa.beat`` / ``librosa.onset`` compiles numba
+code (10-15 s on a busy 2-core laptop), more than the whole time budget of
+``cinemuse analyze``.  These functions follow librosa's conventions (centred frames,
+``y -> features`` with keyword-only options, frame ``t`` at ``t * hop / sr`` seconds) and
+import only numpy, so a fresh process analyses a 4-minute song in about two seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def stft_magnitude(y: np.ndarray, *, n_fft: int = 2048, hop_length: int = 512) -> np.ndarray:
+    """Magnitude spectrogram of a centred, Hann-windowed STFT.
+
+    Parameters
+    ----------
+    y : (n,) float mono signal
+
+    Returns
+    -------
+    (1 + n_fft // 2, n_frames) float32; frame ``t`` is centred at sample ``t * hop_length``
+    """
+    from scipy.fft import rfft  # float32 transforms (numpy's always work in float64)
+
+    y = np.asarray(y, dtype=np.float32)
+    pad = n_fft // 2
+    yp = np.pad(y, (pad, pad), mode="constant")
+    if len(yp) < n_fft:
+        yp = np.pad(yp, (0, n_fft - len(yp)))
+    frames = sliding_window_view(yp, n_fft)[::hop_length]  # (T, n_fft) view
+    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann
+    out = np.empty((n_fft // 2 + 1, frames.shape[0]), dtype=np.float32)
+    block = 1024  # bounded memory: 1024 frames at a time
+    for start in range(0, frames.shape[0], block):
+        chunk = frames[start : start + block] * window
+        out[:, start : start + block] = np.abs(rfft(chunk, axis=1)).T
+    return out
+
+
+def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
+    """HTK mel scale."""
+    return 2595.0 * np.log10(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
+
+
+def mel_to_hz(m: np.ndarray | float) -> np.ndarray:
+    """Inverse of :func:`hz_to_mel`."""
+    return 700.0 * (10.0 ** (np.asarray(m, dtype=np.float64) / 2595.0) - 1.0)
+
+
+def mel_filterbank(
+    *, sr: int, n_fft: int, n_mels: int = 96, fmin: float = 0.0, fmax: float | None = None
+) -> np.ndarray:
+    """Triangular, area-normalised mel filters, (n_mels, 1 + n_fft // 2) float32."""
+    fmax = sr / 2 if fmax is None else fmax
+    fft_freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    mel_points = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    lower, centre, upper = mel_points[:-2, None], mel_points[1:-1, None], mel_points[2:, None]
+    up = (fft_freqs - lower) / np.maximum(centre - lower, 1e-9)
+    down = (upper - fft_freqs) / np.maximum(upper - centre, 1e-9)
+    weights = np.maximum(0.0, np.minimum(up, down))
+    weights *= (2.0 / np.maximum(upper - lower, 1e-9))  # equal area (Slaney norm)
+    return weights.astype(np.float32)
+
+
+def power_to_db(power: np.ndarray, *, top_db: float = 80.0) -> np.ndarray:
+    """10 log10(power / max), floored at ``-top_db``."""
+    ref = float(power.max()) if power.size else 1.0
+    db = 10.0 * np.log10(np.maximum(power, 1e-10) / max(ref, 1e-10))
+    return np.maximum(db, -top_db).astype(np.float32)
+
+
+def onset_strength(log_mel: np.ndarray, *, lag: int = 1) -> np.ndarray:
+    """Spectral flux: mean over bands of the positive log-mel increase, (n_frames,) >= 0.
+
+    The first ``lag`` frames are zero so the envelope stays aligned with the frames.
+    """
+    flux = np.maximum(0.0, log_mel[:, lag:] - log_mel[:, :-lag]).mean(axis=0)
+    return np.concatenate([np.zeros(lag, dtype=np.float32), flux.astype(np.float32)])
+
+
+def _local_max(x: np.ndarray, radius: int) -> np.ndarray:
+    padded = np.pad(x, radius, mode="edge")
+    return sliding_window_view(padded, 2 * radius + 1).max(axis=1)
+
+
+def _local_mean(x: np.ndarray, radius: int) -> np.ndarray:
+    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
+    idx = np.arange(len(x))
+    lo, hi = np.clip(idx - radius, 0, len(x)), np.clip(idx + radius + 1, 0, len(x))
+    return (c[hi] - c[lo]) / np.maximum(hi - lo, 1)
+
+
+def onset_frames(envelope: np.ndarray, *, sr: int, hop_length: int, delta: float = 0.07,
+                 min_gap_s: float = 0.03) -> np.ndarray:
+    """Peak-picked onsets (frame indices): local maxima above the local mean plus ``delta``.
+
+    ``envelope`` is normalised to 0..1 first, as librosa's ``onset_detect`` does.
+    """
+    env = envelope - envelope.min()
+    env = env / (env.max() + 1e-9)
+    r_max = max(1, int(0.03 * sr / hop_length))
+    r_mean = max(1, int(0.1 * sr / hop_length))
+    is_peak = (env == _local_max(env, r_max)) & (env >= _local_mean(env, r_mean) + delta)
+    peaks = np.flatnonzero(is_peak)
+    if len(peaks) == 0:
+        return peaks
+    min_gap = max(1, int(min_gap_s * sr / hop_length))
+    keep = [peaks[0]]
+    for p in peaks[1:]:
+        if p - keep[-1] >= min_gap:
+            keep.append(p)
+    return np.asarray(keep)
+
+
+def tempo_salience(envelope: np.ndarray, *, sr: int, hop_length: int,
+                   win_length: int = 384) -> tuple[np.ndarray, np.ndarray]:
+    """Mean local autocorrelation of the onset envelope (an averaged tempogram).
+
+    Returns
+    -------
+    bpms : (win_length - 1,) tempo of each lag, BPM
+    salience : (win_length - 1,) mean normalised autocorrelation at each lag
+    """
+    env = envelope - _local_mean(envelope, int(sr / hop_length))  # remove slow loudness trend
+    env = np.maximum(env, 0).astype(np.float64)
+    if len(env) < win_length:
+        env = np.pad(env, (0, win_length - len(env)))
+    windows = sliding_window_view(env, win_length)[:: win_length // 4]  # (W, win)
+    windows = windows * np.hanning(win_length)
+    spec = np.fft.rfft(windows, n=2 * win_length, axis=1)
+    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :win_length]
+    ac = ac / (ac[:, :1] + 1e-9)
+    salience = ac.mean(axis=0)[1:]
+    lags = np.arange(1, win_length)
+    bpms = 60.0 * sr / (hop_length * lags)
+    return bpms, salience
+
+
+def estimate_tempo(envelope: np.ndarray, *, sr: int, hop_length: int,
+                   prior_bpm: float = 120.0, prior_octaves: float = 1.0) -> float:
+    """Tempo (BPM) = the tempogram peak weighted by a log-normal prior around ``prior_bpm``.
+
+    The prior (as in librosa and Ellis 2007) picks the metrical level listeners tap most
+    often when several levels are equally periodic.  Harmonic support from 2x and 0.5x the
+    lag is added so a real beat period beats its half or double.
+    """
+    bpms, sal = tempo_salience(envelope, sr=sr, hop_length=hop_length)
+    valid = (bpms >= 30) & (bpms <= 300)
+    sal = np.maximum(sal, 0)
+    lags = np.arange(1, len(sal) + 1)
+    support = sal.copy()
+    for factor, w in ((2, 0.5), (3, 0.25), (4, 0.25)):
+        idx = lags * factor - 1
+        ok = idx < len(sal)
+        support[ok] += w * sal[idx[ok]]
+    prior = np.exp(-0.5 * (np.log2(bpms / prior_bpm) / prior_octaves) ** 2)
+    score = np.where(valid, support * prior, -np.inf)
+    best = int(np.argmax(score))
+    # parabolic interpolation of the peak for sub-lag precision
+    if 0 < best < len(score) - 1 and np.isfinite(score[best - 1]) and np.isfinite(score[best + 1]):
+        a, b, c = score[best - 1], score[best], score[best + 1]
+        denom = a - 2 * b + c
+        shift = 0.5 * (a - c) / denom if denom != 0 else 0.0
+        lag = lags[best] + float(np.clip(shift, -0.5, 0.5))
+    else:
+        lag = float(lags[best])
+    return float(60.0 * sr / (hop_length * lag))
+
+
+def track_beats(envelope: np.ndarray, *, tempo_bpm: float, sr: int, hop_length: int,
+                tightness: float = 100.0) -> np.ndarray:
+    """Dynamic-programming beat tracker (Ellis 2007), beat frame indices.
+
+    Each beat maximises the onset strength it lands on plus a penalty
+    ``-tightness * log(interval / period)^2`` for straying from the tempo.
+    """
+    period = 60.0 * sr / (hop_length * tempo_bpm)  # frames per beat
+    env = envelope / (envelope.std() + 1e-9)
+    # local score: onset strength smoothed by a Gaussian about a 32nd of the period wide
+    width = max(1, int(round(period / 4)))
+    kernel = np.exp(-0.5 * (np.arange(-width, width + 1) * 32.0 / period) ** 2)
+    local = np.convolve(env, kernel, mode="same")
+    n = len(local)
+    cum = np.zeros(n)
+    back = -np.ones(n, dtype=np.int64)
+    lo_off, hi_off = int(round(2 * period)), max(1, int(round(period / 2)))
+    offsets = np.arange(-lo_off, -hi_off + 1)  # candidate previous-beat offsets
+    penalty = -tightness * np.log(-offsets / period) ** 2
+    first_ok = local.max() * 0.01
+    started = False
+    for t in range(n):
+        lo = t + offsets
+        ok = lo >= 0
+        if ok.any():
+            cand = cum[lo[ok]] + penalty[ok]
+            j = int(np.argmax(cand))
+            best_prev = cand[j]
+            cum[t] = local[t] + max(best_prev, 0.0) if started else local[t]
+            if started and best_prev > 0:
+                back[t] = lo[ok][j]
+        else:
+            cum[t] = local[t]
+        if not started and local[t] > first_ok:
+            started = True
+    # last beat: the latest local maximum of the cumulative score above half its median peak
+    peaks = np.flatnonzero((cum[1:-1] >= cum[:-2]) & (cum[1:-1] >= cum[2:])) + 1
+    if len(peaks) == 0:
+        return np.zeros(0, dtype=np.int64)
+    threshold = 0.5 * np.median(cum[peaks])
+    last = peaks[cum[peaks] >= threshold][-1]
+    beats = [int(last)]
+    while back[beats[-1]] >= 0:
+        beats.append(int(back[beats[-1]]))
+    beats = np.asarray(beats[::-1])
+    # trim leading / trailing beats on silence (onset strength far below the typical beat)
+    strength = local[beats]
+    keep = strength > 0.3 * np.sqrt(np.mean(strength**2))
+    if keep.any():
+        first, last_i = np.flatnonzero(keep)[[0, -1]]
+        beats = beats[first : last_i + 1]
+    return beats
+
+
+def chroma_filterbank(*, sr: int, n_fft: int, fmin: float = 27.5, fmax: float = 5000.0,
+                      tuning: float = 0.0) -> np.ndarray:
+    """Map STFT bins to 12 pitch classes (C first), (12, 1 + n_fft // 2) float32.
+
+    A bin adds to the pitch class of its nearest semitone with a Gaussian weight on the
+    distance to that semitone (sigma 0.25 semitone), so energy between semitones counts
+    little.  ``tuning`` (in semitones, -0.5..0.5) shifts the reference from A440.
+    """
+    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    fb = np.zeros((12, len(freqs)), dtype=np.float32)
+    ok = (freqs >= fmin) & (freqs <= fmax)
+    midi = 69.0 + 12.0 * np.log2(freqs[ok] / 440.0) - tuning
+    nearest = np.round(midi)
+    weight = np.exp(-0.5 * ((midi - nearest) / 0.25) ** 2)
+    fb[(nearest.astype(int) % 12), np.flatnonzero(ok)] = weight
+    return fb
+
+
+def estimate_tuning(magnitude: np.ndarray, *, sr: int, n_fft: int) -> float:
+    """Deviation from A440 in semitones (-0.5..0.5) from the strongest spectral peaks."""
+    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    mean_spec = magnitude.mean(axis=1)
+    ok = (freqs > 80) & (freqs < 2000)
+    spec = np.where(ok, mean_spec, 0)
+    peaks = np.flatnonzero((spec[1:-1] > spec[:-2]) & (spec[1:-1] > spec[2:])) + 1
+    if len(peaks) < 3:
+        return 0.0
+    peaks = peaks[np.argsort(spec[peaks])[-40:]]
+    # parabolic peak frequency
+    a, b, c = spec[peaks - 1], spec[peaks], spec[peaks + 1]
+    shift = 0.5 * (a - c) / np.where(a - 2 * b + c == 0, 1e-9, a - 2 * b + c)
+    f = (peaks + np.clip(shift, -0.5, 0.5)) * sr / n_fft
+    dev = 69.0 + 12.0 * np.log2(f / 440.0)
+    dev = dev - np.round(dev)
+    # circular mean (deviations wrap at +-0.5 semitone)
+    angle = np.angle(np.sum(spec[peaks] * np.exp(2j * np.pi * dev)))
+    return float(angle / (2 * np.pi))
+
+
+def novelty_boundaries(features: np.ndarray, *, n_boundaries: int, kernel_half: int = 16,
+                       min_gap: int = 16) -> np.ndarray:
+    """Section boundaries (column indices) from a Foote checkerboard novelty curve.
+
+    Parameters
+    ----------
+    features : (d, n) beat-synchronous features, standardised per row
+    n_boundaries : how many interior boundaries to return at most
+    kernel_half : half size of the checkerboard kernel, in columns (beats)
+    min_gap : fewest columns between two boundaries
+
+    Returns
+    -------
+    (k,) sorted interior boundary indices, 0 < b < n
+    """
+    d, n = features.shape
+    if n < 2 * min_gap or n_boundaries <= 0:
+        return np.zeros(0, dtype=np.int64)
+    f = features / (np.linalg.norm(features, axis=0, keepdims=True) + 1e-9)
+    ssm = f.T @ f  # (n, n) cosine self-similarity
+    k = min(kernel_half, n // 4)
+    g = np.exp(-0.5 * (np.linspace(-1.5, 1.5, 2 * k)) ** 2)
+    sign = np.where(np.arange(2 * k) < k, -1.0, 1.0)
+    kernel = np.outer(g * sign, g * sign)  # +1 on the diagonal blocks, -1 off them
+    padded = np.pad(ssm, k, mode="edge")
+    novelty = np.zeros(n)
+    for i in range(n):
+        novelty[i] = np.sum(padded[i : i + 2 * k, i : i + 2 * k] * kernel)
+    novelty = np.maximum(novelty, 0)
+    order = np.argsort(novelty)[::-1]
+    chosen: list[int] = []
+    for i in order:
+        if novelty[i] <= 0 or len(chosen) >= n_boundaries:
+            break
+        if i < min_gap // 2 or i > n - min_gap // 2:
+            continue
+        if all(abs(i - c) >= min_gap for c in chosen):
+            chosen.append(int(i))
+    return np.asarray(sorted(chosen), dtype=np.int64)
