@@ -55,6 +55,7 @@ ANALYSIS_PIXELS = 160 * 90  # decode size: about this many pixels, keeping the a
 FLASH_MAX_SECONDS = 0.3  # a flash lasts at most this long (the picture then comes back)
 FLASH_LAGS = 12  # frames compared before/after a candidate cut (capped by FLASH_MAX_SECONDS)
 BLEND_WINDOWS = (4, 6, 9, 13, 19, 28, 40, 56)  # window lengths (frames) for the blend test
+MIN_TRANSITION_SECONDS = 0.2  # a shorter blend is a soft cut or a flash decay, not a transition
 KEYFRAME_STEP = 0.25  # seconds between stored keyframes (doubles when the store is full)
 KEYFRAME_LIMIT = 400  # at most this many small keyframes are held (memory stays flat)
 
@@ -199,11 +200,11 @@ class _Grow:
         self.data = np.zeros((1024, width), np.float32)
         self.n = 0
 
-    def append(self, row) -> None:
-        if self.n == len(self.data):
+    def extend(self, rows: np.ndarray) -> None:
+        while self.n + len(rows) > len(self.data):
             self.data = np.concatenate([self.data, np.zeros_like(self.data)])
-        self.data[self.n] = row
-        self.n += 1
+        self.data[self.n : self.n + len(rows)] = rows
+        self.n += len(rows)
 
     def array(self) -> np.ndarray:
         return self.data[: self.n]
@@ -231,6 +232,144 @@ class _KeyframeStore:
 
 # ----------------------------------------------------------------------------- the pass
 
+def _combine(hist_distance: np.ndarray, pixel_distance: np.ndarray) -> np.ndarray:
+    """Shot-change distance (0..1) from an HSV-histogram distance and a thumbnail distance.
+
+    The histogram ignores motion (a pan keeps the colours) but misses two shots with similar
+    colours; the pixel distance catches those, so it counts, but less.
+    """
+    return 0.5 * hist_distance + 0.5 * np.minimum(1.0, 4.0 * pixel_distance)
+
+
+_BATCH = 64  # frames reduced per vectorised step (numpy work is done per batch, not per frame)
+
+
+class _Batcher:
+    """Per-frame reductions are cheap cv2 calls; everything that compares frames with earlier
+    frames runs vectorised over batches of ``_BATCH`` frames, with the last ``history`` frames'
+    thumbnails carried over. Memory: O(history + batch), whatever the video length."""
+
+    def __init__(self) -> None:
+        self.n_lags = FLASH_LAGS * 2 + 1
+        self.windows = np.array(BLEND_WINDOWS)
+        self.history = int(max(self.windows.max(), self.n_lags))
+        # the blend test looks at 1/4, 1/2 and 3/4 of each window
+        self.mid_offsets = np.rint(self.windows[:, None] * np.array([0.25, 0.5, 0.75])).astype(int)
+        self.mid_fracs = self.mid_offsets / self.windows[:, None]
+        self.hist_prev = self.thumb_prev = self.blend_prev = self.luma_prev = None
+        # time, brightness, saturation, colourfulness, hue, hue_strength, motion, dt,
+        # histogram and pixel distance to the previous frame
+        self.scalars = _Grow(10)
+        self.lag_dist = _Grow(self.n_lags)  # distance from frame t to frame t-1-j, j = 0..n_lags-1
+        self.blend = _Grow(len(BLEND_WINDOWS) * 3)  # per window: pass, end-frame difference, fade kind
+        self.count = 0
+        self.reset_batch()
+
+    def reset_batch(self) -> None:
+        self.b_time, self.b_hist, self.b_thumb, self.b_blend = [], [], [], []
+        self.b_hs, self.b_scal = [], []
+
+    def add(self, t: float, hist, thumb, blend_thumb, hs, brightness, saturation, motion) -> None:
+        self.b_time.append(t)
+        self.b_hist.append(hist)
+        self.b_thumb.append(thumb)
+        self.b_blend.append(blend_thumb)
+        self.b_hs.append(hs)
+        self.b_scal.append((brightness, saturation, motion))
+        if len(self.b_time) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.b_time:
+            return
+        times = np.array(self.b_time)
+        hist = np.stack(self.b_hist).astype(np.float32)  # (B, 128)
+        thumb_u8 = np.stack(self.b_thumb)  # (B, 9, 16, 3) uint8
+        thumb = thumb_u8.reshape(len(times), -1).astype(np.float32) * (1 / 255)
+        blend = np.stack(self.b_blend).reshape(len(times), -1).astype(np.float32) * (1 / 255)
+        hs = np.stack(self.b_hs)  # (B, hue bins, 4)
+        scal = np.array(self.b_scal, np.float64)
+        B = len(times)
+        if self.hist_prev is None:  # the first frame stands in for the frames before it
+            self.hist_prev = np.repeat(hist[:1], self.history, 0)
+            self.thumb_prev = np.repeat(thumb[:1], self.history, 0)
+            self.blend_prev = np.repeat(blend[:1], self.history, 0)
+            self.luma_prev = np.repeat(scal[:1, 0], self.history)
+        H = np.concatenate([self.hist_prev, hist])  # (history + B, ...), row history+i = frame i
+        T = np.concatenate([self.thumb_prev, thumb])
+        G = np.concatenate([self.blend_prev, blend])
+        Y = np.concatenate([self.luma_prev, scal[:, 0]])
+        h0 = self.history
+
+        # distances to the previous n_lags frames: 50% histogram, 50% thumbnail pixels
+        lag = np.empty((B, self.n_lags), np.float32)
+        for j in range(self.n_lags):
+            hd = 0.5 * np.abs(H[h0:] - H[h0 - 1 - j : h0 - 1 - j + B]).sum(1)
+            pd = np.abs(T[h0:] - T[h0 - 1 - j : h0 - 1 - j + B]).mean(1)
+            lag[:, j] = _combine(hd, pd)
+            if j == 0:
+                hd1, pd1 = hd, pd
+        if self.count == 0:
+            lag[0] = 0.0
+        frame_no = self.count + np.arange(B)
+
+        # blend test over windows [t-L+1, t] for every frame t of the batch and every L
+        out = np.zeros((B, len(BLEND_WINDOWS) * 3), np.float32)
+        for k, L in enumerate(self.windows):
+            ends = np.arange(h0, h0 + B)
+            starts = ends - (L - 1)
+            usable = frame_no >= L - 1
+            A = G[starts]
+            delta = G[ends] - A  # (B, D)
+            dd = np.einsum("bd,bd->b", delta, delta)
+            diff = np.sqrt(dd / delta.shape[1])
+            cand = usable & (diff >= 0.06)
+            if not cand.any():
+                continue
+            ci = np.flatnonzero(cand)
+            # stage 1: the middle frame must be a half-half blend (cheap, rejects most)
+            mid = G[starts[ci] + self.mid_offsets[k, 1]] - A[ci]
+            a_mid = np.einsum("bd,bd->b", mid, delta[ci]) / dd[ci]
+            ci = ci[np.abs(a_mid - self.mid_fracs[k, 1]) <= 0.15]
+            for i in ci:  # stage 2, rare: all three inner frames, weights and residuals
+                M = G[starts[i] + self.mid_offsets[k]] - A[i]  # (3, D)
+                alpha = M @ delta[i] / dd[i]
+                res = M - alpha[:, None] * delta[i]
+                res_ratio = np.sqrt((res * res).sum(1) / dd[i])
+                if (np.abs(alpha - self.mid_fracs[k]) > 0.15).any() or (res_ratio > 0.3).any():
+                    continue
+                hist_change = 0.5 * float(np.abs(H[starts[i]] - H[ends[i]]).sum())
+                lum_a, lum_b = float(Y[starts[i]]), float(Y[ends[i]])
+                fade = min(lum_a, lum_b) < 0.04 and abs(lum_a - lum_b) > 0.08
+                if hist_change < 0.3 and not fade:
+                    continue
+                out[i, 3 * k] = 1.0
+                out[i, 3 * k + 1] = diff[i]
+                out[i, 3 * k + 2] = (1.0 if lum_b < lum_a else 2.0) if fade else 0.0
+
+        # colour: Hasler-Suesstrunk colourfulness on the thumbnails, dominant hue
+        rgbf = thumb_u8.reshape(B, -1, 3).astype(np.float32)
+        rg = rgbf[..., 0] - rgbf[..., 1]
+        yb = 0.5 * (rgbf[..., 0] + rgbf[..., 1]) - rgbf[..., 2]
+        colourful = np.sqrt(rg.var(1) + yb.var(1)) + 0.3 * np.sqrt(rg.mean(1) ** 2 + yb.mean(1) ** 2)
+        hue_hist = hs @ _SAT_WEIGHTS  # (B, hue bins): each bin weighted by its saturation
+        dom = hue_hist.argmax(1)
+        n_px = max(1.0, float(hs[0].sum()))
+        hue_strength = hue_hist[np.arange(B), dom] / n_px
+        hue_deg = (dom + 0.5) * (360.0 / _HUE_BINS)
+        prev_t = self.scalars.data[self.scalars.n - 1, 0] if self.scalars.n else times[0]
+        dt = np.diff(np.concatenate([[prev_t], times]))
+        self.scalars.extend(np.column_stack(
+            [times, scal[:, 0], scal[:, 1], colourful, hue_deg, hue_strength, scal[:, 2], dt,
+             hd1, pd1]))
+        self.lag_dist.extend(lag)
+        self.blend.extend(out)
+
+        self.hist_prev, self.thumb_prev = H[-h0:], T[-h0:]
+        self.blend_prev, self.luma_prev = G[-h0:], Y[-h0:]
+        self.count += B
+        self.reset_batch()
+
 
 def analyze_frames(
     frames: Iterable[tuple[float, np.ndarray]],
@@ -257,138 +396,44 @@ def analyze_frames(
     """
     import cv2
 
-    n_lags = FLASH_LAGS * 2 + 1
-    ring_len = max(BLEND_WINDOWS[-1], n_lags) + 1
-    windows = np.array(BLEND_WINDOWS)
-    lag_offsets = np.arange(n_lags)
-    # the blend test looks at 1/4, 1/2 and 3/4 of each window
-    mid_offsets = np.rint(windows[:, None] * np.array([0.25, 0.5, 0.75])).astype(int)  # (n_win, 3)
-    mid_fracs = mid_offsets / windows[:, None]
-
-    scalars = _Grow(8)  # time, brightness, saturation, colourfulness, hue, hue_strength, motion, dt
-    lag_dist = _Grow(n_lags)  # combined distance from frame t to t-1-j, j = 0..n_lags-1
-    blend = _Grow(len(BLEND_WINDOWS) * 3)  # per window: pass flag, end-frame difference, fade flag
-
-    hist_ring = None  # (ring_len, n_hist) histograms of recent frames, newest at index pos
-    thumb_ring = None  # (ring_len, n_thumb) colour thumbnails (32x18x3, 0..1)
-    luma_ring = np.zeros(ring_len, np.float32)
-    prev_grey = None
+    batch = _Batcher()
     keyframes = _KeyframeStore(KEYFRAME_STEP, KEYFRAME_LIMIT)
-    hue_centres = (np.arange(_HUE_BINS) + 0.5) * (360.0 / _HUE_BINS)
-    count = 0
+    prev_grey = None
     frame_size = (0, 0)
-    last_t = None
-
+    hist_sizes, hist_ranges = list(_HIST_BINS), [0, 180, 0, 256, 0, 256]
+    area = cv2.INTER_AREA
     with progress.stage(stage_name, total=total) as stage:
         for t, rgb in frames:
-            t = float(t)
             if rgb.ndim != 3 or rgb.shape[2] != 3:
                 raise ValueError(f"expected RGB frames (h, w, 3), got {rgb.shape}")
-            rgb = np.ascontiguousarray(rgb)
-            frame_size = (rgb.shape[1], rgb.shape[0])
+            h, w = rgb.shape[:2]
+            frame_size = (w, h)
             # half size (an exact 2:1 area reduction is cv2's fast path at 160x90) for motion,
             # quarter size for colour statistics and histograms
-            small = cv2.resize(rgb, (max(8, rgb.shape[1] // 2), max(8, rgb.shape[0] // 2)),
-                               interpolation=cv2.INTER_AREA)
+            small = cv2.resize(rgb, (max(8, w // 2), max(8, h // 2)), interpolation=area)
             grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-            quarter = cv2.resize(small, (max(4, small.shape[1] // 2), max(4, small.shape[0] // 2)),
-                                 interpolation=cv2.INTER_AREA)
+            quarter = cv2.resize(small, (max(4, w // 4), max(4, h // 4)), interpolation=area)
             hsv = cv2.cvtColor(quarter, cv2.COLOR_RGB2HSV)  # H in 0..179
-            n_px = quarter.shape[0] * quarter.shape[1]
-
-            hist = cv2.calcHist([hsv], [0, 1, 2], None, list(_HIST_BINS), [0, 180, 0, 256, 0, 256])
-            hist = hist.ravel() * (1.0 / n_px)
-            # grey 32x18 for the blend test, colour 16x9 for frame-to-frame distances
-            blend_thumb = cv2.resize(grey, _THUMB, interpolation=cv2.INTER_AREA)
-            blend_thumb = blend_thumb.reshape(-1).astype(np.float32) * (1.0 / 255.0)
-            thumb_px = cv2.resize(quarter, _DIST_THUMB, interpolation=cv2.INTER_AREA)
-            thumb = thumb_px.reshape(-1).astype(np.float32) * (1.0 / 255.0)
-
-            brightness = cv2.mean(grey)[0] / 255.0
-            saturation = cv2.mean(hsv)[1] / 255.0
-            # dominant hue: hue x saturation histogram, each bin weighted by its saturation
+            hist = cv2.calcHist([hsv], [0, 1, 2], None, hist_sizes, hist_ranges)
+            hist = hist.reshape(-1) * (1.0 / (quarter.shape[0] * quarter.shape[1]))
             hs = cv2.calcHist([hsv], [0, 1], None, [_HUE_BINS, 4], [0, 180, 0, 256])
-            hue_hist = hs @ _SAT_WEIGHTS
-            dom = int(hue_hist.argmax())
-            hue_strength = float(hue_hist[dom]) / n_px
             motion = 0.0 if prev_grey is None else cv2.mean(cv2.absdiff(grey, prev_grey))[0] / 255.0
             prev_grey = grey
-            colourful = colourfulness(quarter)
-
-            if hist_ring is None:  # first frame: fill the rings with it
-                hist_ring = np.repeat(hist[None], ring_len, axis=0)
-                thumb_ring = np.repeat(thumb[None], ring_len, axis=0)
-                blend_ring = np.repeat(blend_thumb[None], ring_len, axis=0)
-                luma_ring[:] = brightness
-                pos = 0
-            # distances to the previous n_lags frames (ring index pos is the previous frame)
-            idx = (pos - lag_offsets) % ring_len
-            hd = 0.5 * np.abs(hist_ring[idx] - hist).sum(axis=1)  # (n_lags,) in 0..1
-            pd = np.abs(thumb_ring[idx] - thumb).mean(axis=1)  # (n_lags,) in 0..1
-            combined = 0.5 * hd + 0.5 * np.minimum(1.0, pd * 4.0)
-            if count == 0:
-                combined[:] = 0.0
-            lag_dist.append(combined)
-
-            # blend test over windows [t-L+1, t], all window lengths at once
-            blend_row = np.zeros(len(BLEND_WINDOWS) * 3, np.float32)
-            usable = windows <= count + 1
-            if usable.any():
-                a_idx = (pos - (windows - 1)) % ring_len  # (n_win,)
-                A = blend_ring[a_idx]  # (n_win, D)
-                delta = blend_thumb - A
-                dd = np.einsum("wd,wd->w", delta, delta)  # (n_win,)
-                diff = np.sqrt(dd / delta.shape[1])
-                test = usable & (diff >= 0.06)
-                if test.any():
-                    # stage 1: the middle frame must be a half-half blend (cheap, rejects most)
-                    w_idx = np.flatnonzero(test)
-                    dl = delta[w_idx]
-                    mid = blend_ring[(pos - (windows[w_idx] - 1 - mid_offsets[w_idx, 1])) % ring_len]
-                    a_mid = np.einsum("kd,kd->k", mid - A[w_idx], dl) / dd[w_idx]
-                    keep = np.abs(a_mid - mid_fracs[w_idx, 1]) <= 0.15
-                    w_idx, dl = w_idx[keep], dl[keep]
-                if test.any() and len(w_idx):
-                    # stage 2: all three inner frames are blends with the right weights
-                    m_idx = (pos - (windows[w_idx, None] - 1 - mid_offsets[w_idx])) % ring_len
-                    M = blend_ring[m_idx] - A[w_idx, None]  # (k, 3, D)
-                    alpha = np.einsum("kfd,kd->kf", M, dl) / dd[w_idx, None]  # (k, 3)
-                    res = M - alpha[..., None] * dl[:, None]
-                    res_ratio = np.sqrt(np.einsum("kfd,kfd->kf", res, res) / dd[w_idx, None])
-                    good = (np.abs(alpha - mid_fracs[w_idx]) <= 0.15).all(1) & (res_ratio <= 0.3).all(1)
-                    for k in w_idx[good]:
-                        hist_change = 0.5 * float(np.abs(hist_ring[a_idx[k]] - hist).sum())
-                        lum_a = float(luma_ring[a_idx[k]])
-                        fade = min(lum_a, brightness) < 0.04 and abs(lum_a - brightness) > 0.08
-                        if hist_change < 0.3 and not fade:
-                            continue
-                        blend_row[3 * k] = 1.0
-                        blend_row[3 * k + 1] = diff[k]
-                        blend_row[3 * k + 2] = (1.0 if brightness < lum_a else 2.0) if fade else 0.0
-            blend.append(blend_row)
-
-            pos = (pos + 1) % ring_len
-            hist_ring[pos] = hist
-            thumb_ring[pos] = thumb
-            blend_ring[pos] = blend_thumb
-            luma_ring[pos] = brightness
-
-            dt = 0.0 if last_t is None else t - last_t
-            last_t = t
-            scalars.append(
-                (t, brightness, saturation, colourful, float(hue_centres[dom]), hue_strength,
-                 motion, dt)
+            batch.add(
+                float(t), hist,
+                cv2.resize(quarter, _DIST_THUMB, interpolation=area),  # colour 16x9: distances
+                cv2.resize(grey, _THUMB, interpolation=area),  # grey 32x18: blend test
+                hs, cv2.mean(grey)[0] / 255.0, cv2.mean(hsv)[1] / 255.0, motion,
             )
             if keep_keyframes:
-                keyframes.offer(t, rgb)
-            count += 1
+                keyframes.offer(float(t), rgb)
             stage.advance()
-
-    if count == 0:
+    batch.flush()
+    if batch.count == 0:
         raise ValueError("the video has no frames")
-    S = scalars.array()
     return _decide(
-        S, lag_dist.array(), blend.array(), keyframes.frames if keep_keyframes else [], frame_size
+        batch.scalars.array(), batch.lag_dist.array(), batch.blend.array(),
+        keyframes.frames if keep_keyframes else [], frame_size,
     )
 
 
@@ -416,23 +461,55 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
     n_lags = lag.shape[1]
     K = int(max(1, min(FLASH_LAGS, round(FLASH_MAX_SECONDS * fps))))
 
+    lum = S[:, 1].astype(float)
+
+    # ---- hard-cut candidates: an isolated peak in the frame-to-frame distance
+    d1 = lag[:, 0].astype(float)
+    half = max(3, int(round(0.5 * fps)))
+    level = _local_median(d1, half)
+    flashes: list[float] = []
+    candidates: list[int] = []
+    for t in np.flatnonzero((d1 > 0.25) & (d1 > 3.0 * level + 0.05)):
+        lo, hi = max(0, t - 2), min(n, t + 3)
+        neighbours = np.concatenate([d1[lo:t], d1[t + 1 : hi]])
+        nb = float(neighbours.max()) if neighbours.size else 0.0
+        # a cut changes the picture in ONE frame; motion (a jolt, a whip pan) and the decay of
+        # a flash change it over several, so the peak must stand well above its neighbours
+        if d1[t] < nb + 0.15 or d1[t] < 1.8 * nb:
+            continue
+        # does the picture after t come back to the picture before t? (a flash)
+        back = np.inf
+        for a_off in range(0, K + 1):
+            u = t + a_off
+            if u >= n:
+                break
+            for b_off in range(1, K + 2):
+                j = a_off + b_off - 1  # lag index: distance from u to u-1-j = t-b_off
+                if j >= n_lags or t - b_off < 0:
+                    break
+                back = min(back, float(lag[u, j]))
+        if back < 0.4 * d1[t] and back < 0.15:
+            if lum[t] - lum[max(0, t - 1)] > 0.05:
+                flashes.append(float(times[t]))
+            continue
+        candidates.append(int(t))
+
     # ---- gradual transitions: runs of frames covered by passing blend windows
     covered = np.zeros(n, bool)
-    fade_kind = np.zeros(n, np.int8)  # 1 fade out, 2 fade in
     passed = blend[:, 0::3] > 0
     for k, L in enumerate(BLEND_WINDOWS):
-        ends = np.flatnonzero(passed[:, k])
-        for e in ends:
+        for e in np.flatnonzero(passed[:, k]):
             covered[max(0, e - L + 1) : e + 1] = True
-            fk = int(blend[e, 3 * k + 2])
-            if fk:
-                fade_kind[max(0, e - L + 1) : e + 1] = fk
+    flash_frames = np.searchsorted(times, flashes)
     transitions: list[Transition] = []
     run_starts = np.flatnonzero(np.diff(np.concatenate([[0], covered.astype(np.int8)])) == 1)
     run_ends = np.flatnonzero(np.diff(np.concatenate([covered.astype(np.int8), [0]])) == -1)
-    lum = S[:, 1]
     for a, b in zip(run_starts, run_ends):
-        if times[b] - times[a] < 2.5 * frame_dt:
+        # too short to be a transition (the decay of a flash is a brief blend toward white)
+        if times[b] - times[a] < max(2.5 * frame_dt, MIN_TRANSITION_SECONDS):
+            continue
+        if any(a - 2 <= f <= b + 2 for f in flash_frames):
+            covered[a : b + 1] = False
             continue
         # split a fade out + fade in (through black) at its darkest frame
         pieces = [(a, b)]
@@ -451,34 +528,12 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
                 kind = "dissolve"
             transitions.append(Transition(float(times[pa]), float(times[pb]), int(pa), int(pb), kind))
 
-    # ---- hard cuts: adaptive peak in the frame-to-frame distance, not a flash
-    d1 = lag[:, 0].astype(float)
-    half = max(3, int(round(0.5 * fps)))
-    level = _local_median(d1, half)
-    cuts: list[Cut] = []
-    flashes: list[float] = []
-    candidate = (d1 > 0.2) & (d1 > 3.0 * level + 0.08)
-    for t in np.flatnonzero(candidate):
-        lo, hi = max(0, t - 2), min(n, t + 3)
-        if d1[t] < d1[lo:hi].max():  # not the local peak
-            continue
-        if covered[max(0, t - 1)] and covered[min(n - 1, t + 1)]:  # inside a gradual transition
-            continue
-        # does the picture after t come back to the picture before t? (a flash)
-        back = np.inf
-        for a_off in range(0, K + 1):
-            u = t + a_off
-            if u >= n:
-                break
-            for b_off in range(1, K + 2):
-                j = a_off + b_off - 1  # lag index: distance from u to u-1-j = t-b_off
-                if j >= n_lags or t - b_off < 0:
-                    break
-                back = min(back, float(lag[u, j]))
-        if back < 0.4 * d1[t] and back < 0.15:
-            flashes.append(float(times[t]))
-            continue
-        cuts.append(Cut(float(times[t]), int(t), float(min(1.0, d1[t]))))
+    # ---- hard cuts: candidates that are not inside a gradual transition
+    cuts = [
+        Cut(float(times[t]), int(t), float(min(1.0, d1[t])))
+        for t in candidates
+        if not (covered[max(0, t - 1)] and covered[min(n - 1, t + 1)])
+    ]
 
     # ---- motion: remove cuts, flashes and transitions (they are not motion)
     motion = S[:, 6].astype(float).copy()
