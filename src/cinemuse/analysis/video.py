@@ -141,11 +141,33 @@ class VideoAnalysis:
         return float(np.median(np.diff(self.times))) if len(self.times) > 1 else 1 / 25
 
     def boundaries(self) -> list[tuple[float, int, str]]:
-        """Shot boundaries as (time, frame, kind): hard cuts, and the middle of each transition."""
+        """Shot boundaries as (time, frame, kind), in time order.
+
+        Hard cuts at their first new frame; a dissolve at its middle; a fade out followed by a
+        fade in at the darkest frame between them (one boundary, not two); a fade in from
+        black at the very start or a fade out at the very end is no boundary.
+        """
         out = [(c.time, c.frame, "cut") for c in self.cuts]
-        for tr in self.transitions:
-            mid_frame = (tr.start_frame + tr.end_frame) // 2
-            out.append((float(self.times[mid_frame]), mid_frame, tr.kind))
+        trs = sorted(self.transitions, key=lambda tr: tr.start)
+        n = self.n_frames
+        i = 0
+        while i < len(trs):
+            tr = trs[i]
+            nxt = trs[i + 1] if i + 1 < len(trs) else None
+            if tr.kind == "fade_out" and nxt is not None and nxt.kind == "fade_in" and (
+                nxt.start_frame - tr.end_frame <= 2
+            ):
+                f = tr.end_frame
+                out.append((float(self.times[f]), f, "fade"))
+                i += 2
+                continue
+            i += 1
+            if (tr.kind == "fade_in" and tr.start_frame <= 1) or (
+                tr.kind == "fade_out" and tr.end_frame >= n - 2
+            ):
+                continue
+            mid = (tr.start_frame + tr.end_frame) // 2
+            out.append((float(self.times[mid]), mid, tr.kind))
         return sorted(out)
 
     def curve_at(self, name: str, times: np.ndarray) -> np.ndarray:
@@ -544,6 +566,8 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
     for f in flashes:
         i = int(np.searchsorted(times, f))
         bad[max(0, i - 1) : min(n, i + K + 2)] = True
+    for tr in transitions:  # a blend changes pixels without anything moving
+        bad[tr.start_frame : tr.end_frame + 1] = True
     if bad.all():
         motion[:] = 0.0
     elif bad.any():

@@ -5,13 +5,117 @@ from __future__ import annotations
 import argparse
 
 HELP = "give a video an original soundtrack that follows its cuts, motion and light"
+DESCRIPTION = """\
+Give a video an original soundtrack that follows the picture.
+
+The picture is read once at low resolution: cuts, fades and dissolves, motion, light and
+colour. The music changes section at the cuts, marks every cut with a hit at its exact
+time, takes a tempo that puts as many cuts as possible on the beat, gets busier with the
+motion, and ends exactly when the video ends. The video stream is copied bit for bit.
+
+By default the video's own sound is kept, with the music ducked under it where it is
+active (speech stays intelligible); --replace-audio drops it.
+
+VIDEO may be a folder: every video in it is scored into the folder given by -o
+(default: FOLDER_scored); files that fail are listed at the end and the exit code is 2.
+
+examples:
+  cinemuse score holiday.mp4 -o holiday_scored.mp4
+  cinemuse score clip.mov -o out.mp4 --mood tense --tempo 100 --cue-sheet clip_cues
+  cinemuse score clips/ -o scored/ --replace-audio
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("video", metavar="VIDEO", help="video file, or a folder of videos")
+    parser.add_argument(
+        "-o", "--output", metavar="OUT",
+        help="output video (.mp4/.mov/.mkv), or folder for a folder input "
+        "(default: VIDEO_scored.mp4 / FOLDER_scored)",
+    )
+    music = parser.add_argument_group("music")
+    music.add_argument("--style", help="arrangement style, e.g. cinematic, piano, ambient, "
+                       "electronic (default: chosen from the picture's mood)")
+    music.add_argument("--mood", help="override the picture's mood: a name (happy, sad, calm, tense, "
+                       "epic, dreamy, dark, playful, neutral) or VALENCE,AROUSAL in -1..1")
+    music.add_argument("--tempo", type=float, metavar="BPM",
+                       help="fixed tempo in beats per minute (default: fitted to the cuts, 70-140)")
+    music.add_argument("--seed", type=int, default=0, help="random seed; same seed, same music (default 0)")
+    music.add_argument("--intensity", type=float, default=1.0, metavar="X",
+                       help="0 (restrained) .. 2 (driving); 1 follows the picture (default 1)")
+    sound = parser.add_argument_group("sound")
+    sound.add_argument("--duck", type=float, default=10.0, metavar="DB",
+                       help="lower the music by this many dB where the original sound is active "
+                       "(default 10)")
+    sound.add_argument("--replace-audio", action="store_true",
+                       help="drop the original sound; the music alone")
+    extra = parser.add_argument_group("extra outputs (for a folder input: folders)")
+    extra.add_argument("--audio-out", metavar="WAV", help="also write the soundtrack (.wav/.flac/.mp3/.m4a)")
+    extra.add_argument("--midi-out", metavar="MID", help="also write the music as MIDI")
+    extra.add_argument("--stems", metavar="DIR", help="also write one WAV per instrument into DIR")
+    extra.add_argument("--cue-sheet", metavar="PATH",
+                       help="also write PATH.json and PATH.csv: tempo, sections, every cut "
+                       "(seconds and frame) and every hit")
+
+
+def _options(args, progress):
+    from pathlib import Path
+
+    from cinemuse.errors import UsageError
+    from cinemuse.pipelines.score import ScoreOptions, parse_mood
+
+    if args.tempo is not None and not 30 <= args.tempo <= 240:
+        raise UsageError("--tempo must be between 30 and 240 bpm")
+    if not 0.0 <= args.intensity <= 2.0:
+        raise UsageError("--intensity must be between 0 and 2")
+    if args.duck < 0 or args.duck > 60:
+        raise UsageError("--duck must be between 0 and 60 dB")
+    if args.style is not None:
+        from cinemuse.music.styles import STYLES
+
+        if args.style not in STYLES:
+            raise UsageError(f"--style: unknown style {args.style!r}; choose from {', '.join(STYLES)}")
+    p = lambda x: None if x is None else Path(x)  # noqa: E731
+    return ScoreOptions(
+        style=args.style, mood=parse_mood(args.mood), tempo=args.tempo, seed=args.seed,
+        intensity=args.intensity, duck_db=args.duck, replace_audio=args.replace_audio,
+        audio_out=p(args.audio_out), midi_out=p(args.midi_out), stems_dir=p(args.stems),
+        cue_sheet=p(args.cue_sheet), force=args.force,
+    )
 
 
 def run(args: argparse.Namespace, progress) -> dict:
-    from cinemuse.errors import NotBuiltError
+    from pathlib import Path
 
-    raise NotBuiltError("'score' is not available in this version of cinemuse yet")
+    from cinemuse.errors import BadInputError
+    from cinemuse.pipelines.score import score_folder, score_video
+
+    opts = _options(args, progress)
+    src = Path(args.video)
+    if src.is_dir():
+        out = Path(args.output) if args.output else src.with_name(src.name.rstrip("/") + "_scored")
+        result = score_folder(src, out, opts, progress=progress)
+        if result["failed"]:
+            for f in result["failed"]:
+                progress.log(f"failed: {f['error']}")
+            names = "; ".join(f["error"] for f in result["failed"])
+            raise BadInputError(
+                None, f"{len(result['failed'])} of {len(result['failed']) + len(result['scored'])} "
+                f"videos failed (the others are in {out}): {names}",
+            )
+        return result
+    out = Path(args.output) if args.output else src.with_name(src.stem + "_scored.mp4")
+    return score_video(src, out, opts, progress=progress)
+
+
+def describe(result: dict) -> str:
+    if "scored" in result:
+        return f"scored {len(result['scored'])} videos into {result['output']}"
+    lines = [
+        f"wrote {result['output']}  ({result['duration']:.2f} s, {result['tempo']:.1f} bpm, "
+        f"{result['cuts']} cuts, {result['sections']} sections, {result['hits']} hits)"
+    ]
+    for k, v in result["written"].items():
+        if k != "video":
+            lines.append(f"  {k}: {v if isinstance(v, str) else ', '.join(v)}")
+    return "\n".join(lines)
