@@ -492,13 +492,6 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
     flashes: list[float] = []
     candidates: list[int] = []
     for t in np.flatnonzero((d1 > 0.25) & (d1 > 3.0 * level + 0.05)):
-        lo, hi = max(0, t - 2), min(n, t + 3)
-        neighbours = np.concatenate([d1[lo:t], d1[t + 1 : hi]])
-        nb = float(neighbours.max()) if neighbours.size else 0.0
-        # a cut changes the picture in ONE frame; motion (a jolt, a whip pan) and the decay of
-        # a flash change it over several, so the peak must stand well above its neighbours
-        if d1[t] < nb + 0.15 or d1[t] < 1.8 * nb:
-            continue
         # does the picture after t come back to the picture before t? (a flash)
         back = np.inf
         for a_off in range(0, K + 1):
@@ -511,8 +504,15 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
                     break
                 back = min(back, float(lag[u, j]))
         if back < 0.4 * d1[t] and back < 0.15:
-            if lum[t] - lum[max(0, t - 1)] > 0.05:
+            if lum[t] - lum[max(0, t - 1)] > 0.05 and not (flashes and times[t] - flashes[-1] < 0.2):
                 flashes.append(float(times[t]))
+            continue
+        lo, hi = max(0, t - 2), min(n, t + 3)
+        neighbours = np.concatenate([d1[lo:t], d1[t + 1 : hi]])
+        nb = float(neighbours.max()) if neighbours.size else 0.0
+        # a cut changes the picture in ONE frame; motion (a jolt, a whip pan) and the decay of
+        # a flash change it over several, so the peak must stand well above its neighbours
+        if d1[t] < nb + 0.15 or d1[t] < 1.8 * nb:
             continue
         candidates.append(int(t))
 

@@ -331,6 +331,9 @@ def plan_cues(
     for b_time, b_frame, kind in boundaries:
         if kind != "cut":  # the middle of a dissolve, the black point of a fade
             hits.append(Hit(time=b_time, kind="transition", strength=0.4, frame=b_frame))
+    for f in analysis.flashes:  # a flash of light is a sudden event the music can catch
+        i = int(np.searchsorted(analysis.times, f))
+        hits.append(Hit(time=float(f), kind="flash", strength=0.6, frame=i))
     taken = np.array([h.time for h in hits])
     if impacts and len(analysis.beats):
         for bt in analysis.beats:

@@ -155,7 +155,8 @@ class Edit:
 
     def frame_at(self, t: float) -> np.ndarray:
         """The RGB uint8 frame shown at time ``t``."""
-        i = int(np.clip(np.searchsorted(self.starts, t, side="right") - 1, 0, len(self.shots) - 1))
+        # a frame at (float-rounded) exactly a boundary belongs to the new shot
+        i = int(np.clip(np.searchsorted(self.starts, t + 1e-9, side="right") - 1, 0, len(self.shots) - 1))
         frame = self._shot_frame(i, t)
         shot = self.shots[i]
         # transitions around the boundary at the start of shot i, and of shot i+1
