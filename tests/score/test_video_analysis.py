@@ -136,3 +136,16 @@ def test_keyframes_are_bounded_and_sizes_keep_aspect():
 def test_empty_stream_is_an_error():
     with pytest.raises(ValueError):
         analyze_frames(iter([]))
+
+
+def test_file_analysis_rotated_and_ntsc(scenes, tmp_path):
+    from cinemuse.analysis.video import analyze_video
+    from tests.score.clips import true_cut_times, write_edit
+
+    edit = Edit([Shot(scenes["sunset"], 1.0), Shot(scenes["forest"], 1.0, move="pan_up")], size=(96, 64))
+    path = tmp_path / "rot.mp4"
+    times = write_edit(path, edit, fps=Fraction(30000, 1001), rotation=90)
+    a = analyze_video(path)
+    assert a.frame_size[1] > a.frame_size[0]  # portrait after rotation
+    assert a.cut_times == pytest.approx(true_cut_times(edit, times), abs=1e-4)
+    assert a.duration == pytest.approx(times[-1] + 1001 / 30000, abs=1e-3)

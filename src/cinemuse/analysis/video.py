@@ -660,11 +660,9 @@ def analyze_video(
     from cinemuse.io.video import iter_frames, probe_video
 
     info = probe_video(path)
+    # width and height are the display size (rotation applied), as iter_frames yields them
     size = analysis_size(info.width, info.height, pixels=pixels)
-    if getattr(info, "rotation", 0) in (90, 270, -90) and info.width > info.height:
-        # probe reports the coded size; frames come out rotated, so flip the aspect
-        size = size[::-1]
-    total = getattr(info, "frame_count", None) or getattr(info, "frames", None)
+    total = info.frame_count
     try:
         result = analyze_frames(
             iter_frames(path, size=size),
