@@ -2,7 +2,7 @@
 
 Where the non-linear stages go, so that the stems still sum to the mix:
 
-* per-stem stages (level, high-pass, reverb send) are part of each stem;
+* per-stem stages (level, reverb) are part of each stem;
 * the bus stages (loudness gain, glue compressor, true-peak limiter) are computed from
   the summed mix as a *gain envelope* g(t) and then applied to every stem alike.
   Because the same g(t) multiplies each stem, ``sum(stems) == mix`` up to float rounding,
@@ -164,18 +164,18 @@ def _compressor_gain(
 
 
 def _stem_effects(stem: np.ndarray, *, sample_rate: int, level_db: float, reverb: float,
-                  highpass_hz: float, room_size: float) -> np.ndarray:
-    """Level, high-pass and a reverb send for one stem (all part of the stem itself)."""
+                  room_size: float) -> np.ndarray:
+    """Level and a reverb (freeverb via pedalboard) for one stem; both are part of the stem.
+
+    Sends below 0.1 are skipped: barely audible, and a reverb pass is the costliest step.
+    """
     out = stem * np.float32(db_to_gain(level_db))
-    if highpass_hz > 0:
-        sos = signal.butter(2, highpass_hz, "highpass", fs=sample_rate, output="sos")
-        out = signal.sosfilt(sos, out, axis=0).astype(np.float32)
-    if reverb > 0:
+    if reverb >= 0.1:
         import pedalboard
 
         verb = pedalboard.Reverb(room_size=room_size, damping=0.5, wet_level=reverb,
                                  dry_level=1.0, width=1.0)
-        out = verb(np.ascontiguousarray(out.T), sample_rate).T.astype(np.float32)
+        out = verb(np.ascontiguousarray(out.T), sample_rate).T
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
@@ -186,6 +186,7 @@ def mix_and_master(
     style: str | None = None,
     roles: dict[str, str] | None = None,
     loop: bool = False,
+    length: int | None = None,
     target_lufs: float = TARGET_LUFS,
     ceiling_db: float = TRUE_PEAK_CEILING_DB,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -202,6 +203,9 @@ def mix_and_master(
         whose name is not a role and that have no entry get the "chords" settings.
     loop : bool
         Treat the signal as circular (envelopes wrap around), for seamless loops.
+    length : int, optional
+        Output length in samples. Longer stems are cut to it after their effects; with
+        ``loop`` the part beyond it (note and reverb tails) is added onto the start.
 
     Returns
     -------
@@ -222,9 +226,19 @@ def mix_and_master(
             sample_rate=sample_rate,
             level_db=mix_settings.levels_db.get(role, 0.0),
             reverb=mix_settings.reverb_sends.get(role, 0.0),
-            highpass_hz=40.0 if role in ("bass", "drums") else 90.0,
             room_size=mix_settings.room_size,
         )
+    if length is not None:
+        for name, stem in processed.items():
+            if len(stem) > length:
+                out = stem[:length].copy()
+                if loop:
+                    extra = stem[length:]
+                    while len(extra):  # a tail longer than the loop wraps more than once
+                        k = min(len(extra), length)
+                        out[:k] += extra[:k]
+                        extra = extra[k:]
+                processed[name] = out
     n = len(next(iter(processed.values())))
     mix = np.zeros((n, 2), dtype=np.float32)
     for stem in processed.values():

@@ -1,0 +1,532 @@
+"""The composer: a CueSheet in, a finished piece (MIDI, audio, stems) out.
+
+Steps, each in its own module:
+
+1. **Parameters** from the cue and its mood: mode, style, key, tempo (this module).
+2. **Form** (:mod:`~cinemuse.music.form`): tempo and bar count fitted so the piece lands
+   exactly on ``cue.duration`` (final chord on a bar line, ringing out), and sections
+   intro / A / A' / B / ... / ending.
+3. **Melody** from the learned melody model's latent space: a theme is a list of 2-bar
+   latents; a repeat reuses them, a variation adds a little noise; the energy, mode and
+   mood move them along the model's attribute vectors; a CueSheet section's ``latent``
+   seeds its theme.
+4. **Harmony** (:mod:`~cinemuse.music.harmony`): chords under the melody from the HMM
+   learned on POP909, with a cadence (V or IV, then I) into the ending, or back to the
+   opening chord for loops.
+5. **Arrangement** (:mod:`~cinemuse.music.arrange`, :mod:`~cinemuse.music.drums`):
+   accompaniment, pad, bass and learned drum grooves in the style; dynamics from
+   ``cue.energy_at``; an accent exactly at every ``cue.hits`` time.
+6. **Render and master** (:mod:`~cinemuse.music.render`, :mod:`~cinemuse.music.mix`).
+
+Everything random comes from ``numpy.random.default_rng`` seeded with ``cue.seed`` and
+the part's identity, so the same cue gives byte-identical MIDI.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cinemuse.cuesheet import CueSheet
+from cinemuse.music import arrange
+from cinemuse.music.arrange import ChordSpan
+from cinemuse.music.form import FormSection, Timing, fit_timing, plan_sections
+from cinemuse.music.styles import Style, get_style, style_for_mood
+from cinemuse.music.theory import NOTE_NAMES, Chord, pitch_class, tonic_chord
+from cinemuse.progress import SILENT
+
+SAMPLE_RATE = 44100
+MIN_DURATION = 1.0
+
+MAJOR_KEYS = ("C", "D", "Eb", "E", "F", "G", "A", "Bb")
+MINOR_KEYS = ("A", "B", "C", "D", "E", "F#", "G")
+
+
+@dataclass
+class Piece:
+    """A composed piece.
+
+    Attributes
+    ----------
+    midi : pretty_midi.PrettyMIDI
+        One instrument per part (named after its role: melody, chords, pad, bass, drums, hits).
+    audio : np.ndarray, shape (n, 2), float32
+        The mastered mix at ``sample_rate``; n = round(duration * sample_rate).
+    stems : dict of str -> np.ndarray
+        Per-part audio, each (n, 2); they sum to ``audio``.
+    sections : list of dict
+        ``{"label", "start", "end", "bars"}`` in seconds.
+    tempo : float
+    key : str
+        E.g. ``"D minor"``.
+    hit_times : list of float
+        Times (s) where an accent was placed for a cue hit.
+    """
+
+    midi: Any
+    audio: np.ndarray
+    stems: dict[str, np.ndarray]
+    sections: list[dict]
+    tempo: float
+    key: str
+    hit_times: list[float]
+    style: str = ""
+    mode: str = "major"
+    meter: int = 4
+    duration: float = 0.0
+    sample_rate: int = SAMPLE_RATE
+    chords: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, symbol)
+    melody: list[tuple[int, float, float]] = field(default_factory=list)  # (pitch, start, end)
+    first_downbeat: float = 0.0
+    loop: bool = False
+
+    def midi_bytes(self) -> bytes:
+        """The MIDI file as bytes (deterministic for a given cue)."""
+        buf = io.BytesIO()
+        self.midi.write(buf)
+        return buf.getvalue()
+
+    def summary(self) -> dict:
+        return {
+            "duration": round(self.duration, 3),
+            "tempo": round(self.tempo, 3),
+            "key": self.key,
+            "style": self.style,
+            "meter": self.meter,
+            "loop": self.loop,
+            "sections": self.sections,
+            "hits": [round(t, 3) for t in self.hit_times],
+            "parts": list(self.stems),
+        }
+
+
+# ---------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class _Plan:
+    style: Style
+    mode: str
+    tonic: int
+    valence: float
+    arousal: float
+    timing: Timing
+    sections: list[FormSection]
+
+
+def _mean_mood(cue: CueSheet) -> tuple[float, float]:
+    weights = np.array([s.end - s.start for s in cue.sections])
+    v = np.array([s.mood.valence for s in cue.sections])
+    a = np.array([s.mood.arousal for s in cue.sections])
+    return float(np.average(v, weights=weights)), float(np.average(a, weights=weights))
+
+
+def plan(cue: CueSheet) -> _Plan:
+    """Choose style, mode, key, tempo and form for a cue (deterministic in cue.seed)."""
+    if cue.duration < MIN_DURATION:
+        raise ValueError(f"duration must be at least {MIN_DURATION} s, got {cue.duration}")
+    rng = np.random.default_rng([cue.seed, 1])
+    valence, arousal = _mean_mood(cue)
+    style = get_style(cue.style or style_for_mood(valence, arousal))
+    mode = (cue.mode or ("major" if valence >= -0.1 else "minor")).lower()
+    if mode not in ("major", "minor"):
+        raise ValueError(f"mode must be major or minor, got {cue.mode!r}")
+    if cue.key:
+        from cinemuse.music.theory import parse_key
+
+        tonic, key_mode = parse_key(cue.key)
+        if cue.mode is None and any(cue.key.lower().endswith(s) for s in ("m", "min", "minor")):
+            mode = key_mode
+    else:
+        tonic = pitch_class(rng.choice(MAJOR_KEYS if mode == "major" else MINOR_KEYS))
+    lo, hi = style.tempo_range
+    target = lo + (hi - lo) * (arousal + 1.0) / 2.0
+    meter = int(cue.meter) if cue.meter in (2, 3, 4, 6) else 4
+    timing = fit_timing(
+        cue.duration,
+        tempo=cue.tempo,
+        target_tempo=target,
+        tempo_range=style.tempo_range,
+        meter=meter,
+        first_downbeat=max(0.0, float(cue.first_downbeat)),
+        loop=cue.loop,
+    )
+    boundaries = None
+    if len(cue.sections) > 1:
+        boundaries = [(s.start - timing.first_downbeat) / timing.bar for s in cue.sections]
+    sections = plan_sections(timing.n_bars, loop=cue.loop, cue_boundaries=boundaries)
+    # which cue section each form section falls in (by its middle)
+    starts = np.array([s.start for s in cue.sections])
+    tagged = []
+    for sec in sections:
+        mid = timing.bar_start(sec.start_bar + sec.n_bars / 2)
+        idx = int(np.clip(np.searchsorted(starts, mid, side="right") - 1, 0, len(cue.sections) - 1))
+        tagged.append(FormSection(sec.label, sec.theme, sec.variation, sec.start_bar, sec.n_bars, idx))
+    return _Plan(style, mode, tonic, valence, arousal, timing, tagged)
+
+
+def _bar_energies(cue: CueSheet, p: _Plan) -> np.ndarray:
+    """Energy (0..1) per bar: the cue's curve, or a song-like arc from the mood."""
+    t = p.timing
+    mids = np.array([t.bar_start(i + 0.5) for i in range(t.n_bars)])
+    explicit = bool(cue.energy_curve) or len(cue.sections) > 1 or cue.sections[0].energy != 0.5
+    if explicit:
+        return np.clip(cue.energy_at(mids), 0.0, 1.0)
+    base = 0.5 + 0.3 * p.arousal
+    energy = np.full(t.n_bars, base)
+    for sec in p.sections:
+        lift = {"intro": -0.2, "ending": -0.1, "B": 0.12}.get(sec.label.rstrip("'"), 0.0)
+        if sec.theme and sec.variation >= 2:
+            lift += 0.08
+        energy[sec.start_bar : sec.end_bar] += lift
+    return np.clip(energy, 0.05, 1.0)
+
+
+# ---------------------------------------------------------------------- melody
+def _theme_key(sec: FormSection, cue: CueSheet) -> tuple[str, int]:
+    return (sec.theme, sec.cue_index if len(cue.sections) > 1 else 0)
+
+
+def _phrase_latents(model, cue: CueSheet, sec: FormSection, p: _Plan, n_phrases: int,
+                    energy: float) -> list[np.ndarray]:
+    """Latents for a section's 2-bar phrases: statement, answer, restatement, close."""
+    theme, cue_idx = _theme_key(sec, cue)
+    rng = np.random.default_rng([cue.seed, 2, ord(theme[0]), cue_idx])
+    dim = model.latent_dim
+    base = [model.sample_latent(rng) for _ in range(max(n_phrases, 4))]
+    steer = cue.sections[sec.cue_index].latent
+    if steer is not None and len(steer) == dim:
+        base[0] = np.asarray(steer, dtype=np.float32)
+        base[1] = 0.5 * base[1] + 0.7 * base[0]  # the answer stays close to the steer
+    # inner repetition: phrase 3 restates phrase 1 (slightly varied), phrase 4 closes
+    latents = []
+    for i in range(n_phrases):
+        z = base[i].copy()
+        if i % 4 == 2:
+            z = base[i - 2] + 0.25 * base[i]
+        latents.append(z)
+    if sec.variation:
+        vrng = np.random.default_rng([cue.seed, 3, ord(theme[0]), cue_idx, sec.variation])
+        for i in range(n_phrases):
+            if i % 2 == 1 or sec.variation >= 2:  # keep the opening phrase recognisable
+                latents[i] = latents[i] + 0.45 * vrng.standard_normal(dim).astype(np.float32)
+    attrs = getattr(model, "attribute_vectors", {}) or {}
+    offset = np.zeros(dim, dtype=np.float32)
+    if "density" in attrs:
+        offset += 1.4 * (energy - 0.5) * attrs["density"]
+    if "mode" in attrs:
+        offset += (0.8 if p.mode == "major" else -1.0) * attrs["mode"]
+    if "rhythm" in attrs:
+        offset += 0.6 * p.arousal * attrs["rhythm"]
+    if "register" in attrs:
+        offset += 0.5 * p.arousal * attrs["register"]
+    return [z + offset for z in latents]
+
+
+def _decode_phrase(model, z, rng, steps: int, steps_per_bar: int) -> list[tuple[int, int, int]]:
+    """Decode one phrase; retry if a bar would be silent (no note sounding in it)."""
+    for attempt in range(4):
+        notes = model.decode(z, rng=rng, temperature=0.75 if attempt == 0 else 0.9)
+        notes = [(int(n.pitch), int(n.start), int(min(n.duration, steps - n.start)))
+                 for n in notes if n.start < steps]
+        covered = np.zeros(steps, dtype=bool)
+        for _, s, d in notes:
+            covered[s : s + d] = True
+        bars_ok = all(covered[b : b + steps_per_bar].any() for b in range(0, steps, steps_per_bar))
+        if notes and bars_ok:
+            return notes
+    # still a silent bar: let the previous note (or the tonic) sound into it
+    pitch = notes[-1][0] if notes else 72
+    for b in range(0, steps, steps_per_bar):
+        if not covered[b : b + steps_per_bar].any():
+            notes.append((pitch, b, steps_per_bar // 2))
+    return sorted(notes, key=lambda n: n[1])
+
+
+def _compose_melody(model, cue: CueSheet, p: _Plan, energies: np.ndarray) -> list[tuple[int, int, int]]:
+    """Melody notes (C-relative pitch, absolute 16th step, length in steps) for the piece."""
+    spb = 4 * p.timing.meter
+    seg_bars = int(getattr(model, "bars_per_segment", 2))
+    notes: list[tuple[int, int, int]] = []
+    for sec in p.sections:
+        if not sec.theme:
+            continue
+        n_phrases = int(np.ceil(sec.n_bars / seg_bars))
+        energy = float(np.mean(energies[sec.start_bar : sec.end_bar]))
+        latents = _phrase_latents(model, cue, sec, p, n_phrases, energy)
+        theme, cue_idx = _theme_key(sec, cue)
+        for i, z in enumerate(latents):
+            first_bar = sec.start_bar + i * seg_bars
+            bars = min(seg_bars, sec.end_bar - first_bar)
+            rng = np.random.default_rng([cue.seed, 4, ord(theme[0]), cue_idx, sec.variation, i])
+            phrase = _decode_phrase(model, z, rng, bars * spb, spb)
+            notes += [(pitch, first_bar * spb + s, d) for pitch, s, d in phrase]
+    return notes
+
+
+# ---------------------------------------------------------------------- harmony
+def _cadence_chords(mode: str) -> list[Chord]:
+    if mode == "major":
+        return [Chord(7, "maj"), Chord(5, "maj")]
+    return [Chord(7, "maj"), Chord(5, "min")]
+
+
+def _compose_harmony(cue: CueSheet, p: _Plan, melody_rel: list[tuple[int, int, int]]) -> list[Chord]:
+    """One chord per half bar over the whole piece."""
+    from cinemuse.music.harmony import HarmonyModel
+
+    model = HarmonyModel.load()
+    spb = 4 * p.timing.meter
+    half = spb // 2
+    n_slots = 2 * p.timing.n_bars
+    pcs = np.zeros((n_slots, 12))
+    for pitch, start, length in melody_rel:
+        for s in range(start, start + length):
+            slot = s // half
+            if slot < n_slots:
+                pcs[slot, pitch % 12] += 1.0
+    bar_start = np.arange(n_slots) % 2 == 0
+    tonic = tonic_chord(p.mode)
+    chords: list[Chord] = [tonic] * n_slots
+    last_body = p.sections[-1].start_bar if not cue.loop else p.timing.n_bars
+    for k, sec in enumerate(p.sections):
+        a, b = 2 * sec.start_bar, 2 * sec.end_bar
+        if sec.label == "ending":
+            continue  # the final chord stays the tonic
+        allowed: dict[int, list[Chord]] = {}
+        if k == 0 or sec.label == "intro" or (sec.theme == "A" and sec.variation == 0):
+            allowed[0] = [tonic]
+        if sec.end_bar == last_body:
+            if cue.loop:  # close on the opening chord: the seam joins I to I
+                allowed[b - a - 1] = [tonic]
+                if b - a >= 3:
+                    allowed[b - a - 2] = _cadence_chords(p.mode)
+            else:  # authentic or plagal cadence into the final tonic
+                allowed[b - a - 1] = _cadence_chords(p.mode)
+        theme, cue_idx = _theme_key(sec, cue) if sec.theme else ("intro", 0)
+        rng = np.random.default_rng([cue.seed, 5, ord(theme[0]), cue_idx, sec.variation, int(sec.end_bar == last_body)])
+        chords[a:b] = model.harmonize(pcs[a:b], bar_start=bar_start[a:b], mode=p.mode,
+                                      allowed=allowed, rng=rng, temperature=0.6)
+    return chords
+
+
+# ---------------------------------------------------------------------- assembly
+def _spans(chords: list[Chord], p: _Plan, energies: np.ndarray, hit_times: list[float]) -> list[ChordSpan]:
+    """Merge repeated chords into spans, re-striking at bar 1 of every section and at hits."""
+    t = p.timing
+    section_starts = {2 * s.start_bar for s in p.sections}
+    spans: list[ChordSpan] = []
+    half = t.bar / 2
+    for slot, chord in enumerate(chords):
+        start = t.bar_start(slot / 2)
+        bar = slot // 2
+        e = float(energies[min(bar, len(energies) - 1)])
+        if spans and spans[-1].chord == chord and slot not in section_starts and slot % 2 == 1:
+            prev = spans[-1]
+            spans[-1] = ChordSpan(prev.chord, prev.start, start + half, prev.energy, prev.on_bar)
+        else:
+            spans.append(ChordSpan(chord, start, start + half, e, slot % 2 == 0))
+    # the last chord holds to the end of the piece (the ring-out)
+    last = spans[-1]
+    spans[-1] = ChordSpan(last.chord, last.start, t.duration, last.energy, last.on_bar)
+    # a cue hit re-attacks the chord that is sounding then, exactly at the hit
+    for hit in sorted(hit_times):
+        for i, s in enumerate(spans):
+            if s.start < hit < s.end - 0.05 and abs(hit - s.start) > 0.03:
+                spans[i : i + 1] = [ChordSpan(s.chord, s.start, hit, s.energy, s.on_bar),
+                                    ChordSpan(s.chord, hit, s.end, min(1.0, s.energy + 0.1), False)]
+                break
+    return spans
+
+
+def _to_instrument(name: str, program: int, notes, *, is_drum: bool = False, end_time: float):
+    import pretty_midi
+
+    inst = pretty_midi.Instrument(program=int(program), is_drum=is_drum, name=name)
+    for pitch, vel, start, end in sorted(notes, key=lambda n: (round(n[2], 6), n[0])):
+        start = max(0.0, float(start))
+        end = min(float(end), end_time)
+        if end - start >= 0.01 and 0 <= pitch <= 127:
+            inst.notes.append(pretty_midi.Note(int(np.clip(vel, 1, 127)), int(pitch), start, end))
+    return inst
+
+
+def compose(
+    cue: CueSheet,
+    *,
+    progress=SILENT,
+    instruments: dict[str, int] | None = None,
+    melody_model=None,
+    sample_rate: int = SAMPLE_RATE,
+    render: bool = True,
+) -> Piece:
+    """Compose, arrange, render and master a piece for ``cue``.
+
+    Parameters
+    ----------
+    cue : CueSheet
+        Duration (exact), sections (mood, energy, latent), hits, tempo, key, mode, style,
+        loop, seed.
+    instruments : dict, optional
+        Role ("melody", "chords", "pad", "bass") -> GM program, overriding the style.
+    melody_model : optional
+        A :class:`cinemuse.music.melody_model.MelodyModel` (default: the shipped one).
+    render : bool
+        False skips audio (``audio`` and ``stems`` are then empty): MIDI only, fast.
+
+    Returns
+    -------
+    Piece
+        ``audio`` has exactly ``round(cue.duration * sample_rate)`` frames.
+    """
+    import pretty_midi
+
+    if melody_model is None:
+        from cinemuse.music.melody_model import MelodyModel
+
+        melody_model = MelodyModel.load()
+    with progress.stage("Composing", total=4) as st:
+        p = plan(cue)
+        t = p.timing
+        style = p.style
+        energies = _bar_energies(cue, p)
+        st.advance()
+        melody_c = _compose_melody(melody_model, cue, p, energies)
+        # C-relative -> key-relative (the model's minor tunes are in A minor)
+        mode_offset = 0 if p.mode == "major" else 9
+        melody_rel = [(pitch - mode_offset, s, d) for pitch, s, d in melody_c]
+        st.advance()
+        chords = _compose_harmony(cue, p, melody_rel)
+        st.advance()
+        hit_times = sorted(float(h.time) for h in cue.hits if 0.0 <= h.time < cue.duration)
+        spans = _spans(chords, p, energies, hit_times)
+
+        programs = dict(style.programs)
+        programs.update(instruments or {})
+        step = t.beat / 4.0
+        parts: dict[str, tuple[int, list, bool]] = {}
+        # melody: transposed to the key, one octave shift for the whole piece
+        if melody_rel:
+            median = float(np.median([n[0] for n in melody_rel]))
+            shift = p.tonic + 12 * round((style.melody_octave + 4 - median - p.tonic) / 12)
+            mel_notes = []
+            for pitch, s, d in melody_rel:
+                start = t.first_downbeat + s * step
+                if style.swing and s % 4 == 2:
+                    start += style.swing * 2 * step
+                bar = min(s // (4 * t.meter), len(energies) - 1)
+                accent = 8 if s % (4 * t.meter) == 0 else 0
+                vel = int(np.clip(style.melody_velocity * (0.7 + 0.45 * energies[bar]) + accent, 30, 122))
+                mel_notes.append((pitch + shift, vel, start, t.first_downbeat + (s + d) * step - 0.01))
+            if not cue.loop:  # the melody lands on the tonic with the final chord
+                final = t.bar_start(t.n_bars - 1)
+                last_pitch = mel_notes[-1][0]
+                tonic_pitch = last_pitch + ((p.tonic - last_pitch + 6) % 12 - 6)
+                mel_notes = [n for n in mel_notes if n[2] < final - 1e-6]
+                mel_notes.append((tonic_pitch, int(style.melody_velocity * 0.8), final, t.duration))
+            parts["melody"] = (programs["melody"], mel_notes, False)
+        if "chords" in programs:
+            parts["chords"] = (programs["chords"], arrange.accompaniment(
+                spans, tonic=p.tonic, style=style, beat=t.beat, meter=t.meter, swing=style.swing), False)
+        if "pad" in programs:
+            parts["pad"] = (programs["pad"], arrange.pad_part(spans, tonic=p.tonic, style=style), False)
+        if "bass" in programs:
+            parts["bass"] = (programs["bass"], arrange.bass_part(
+                spans, tonic=p.tonic, style=style, beat=t.beat, meter=t.meter, swing=style.swing), False)
+        if style.drum_styles:
+            from cinemuse.music.drums import drum_notes
+
+            plan_rows = []
+            section_of_bar = {}
+            for k, sec in enumerate(p.sections):
+                for b in range(sec.start_bar, sec.end_bar):
+                    section_of_bar[b] = k
+            for b in range(t.n_bars):
+                sec = p.sections[section_of_bar[b]]
+                e = float(energies[b])
+                if sec.label == "ending":
+                    kind = "crash"
+                elif sec.label == "intro" or e < 0.2:
+                    kind = "rest"
+                elif b == sec.end_bar - 1 and k_next_differs(p.sections, section_of_bar[b]) and e >= 0.3:
+                    kind = "fill"
+                else:
+                    kind = "groove_b" if sec.theme in ("B", "D") else "groove"
+                plan_rows.append((t.bar_start(b), t.bar, kind, e))
+            drum_rng = np.random.default_rng([cue.seed, 6])
+            parts["drums"] = (style.drum_program, drum_notes(
+                plan_rows, families=style.drum_styles, bpm=t.tempo, rng=drum_rng, swing=style.swing), True)
+        if hit_times:
+            hits = [h for h in cue.hits if 0.0 <= h.time < cue.duration]
+            notes, is_drum, program = arrange.hit_notes(hits, tonic=p.tonic, style=style)
+            parts["hits"] = (style.drum_program if is_drum else program, notes, is_drum)
+
+        pm = pretty_midi.PrettyMIDI(initial_tempo=float(t.tempo))
+        pm.time_signature_changes.append(pretty_midi.TimeSignature(t.meter, 4, 0.0))
+        pm.key_signature_changes.append(pretty_midi.KeySignature(
+            pretty_midi.key_name_to_key_number(f"{NOTE_NAMES[p.tonic]} {'Major' if p.mode == 'major' else 'Minor'}"), 0.0))
+        for name, (program, notes, is_drum) in parts.items():
+            pm.instruments.append(_to_instrument(name, program, notes, is_drum=is_drum, end_time=t.duration))
+        st.advance()
+
+    sections_out = []
+    for sec in p.sections:
+        start = 0.0 if sec.start_bar == 0 else t.bar_start(sec.start_bar)
+        end = t.duration if sec is p.sections[-1] else t.bar_start(sec.end_bar)
+        sections_out.append({"label": sec.label, "start": round(start, 3), "end": round(end, 3), "bars": sec.n_bars})
+    chord_rows = [(round(s.start, 4), round(s.end, 4), s.chord.symbol(p.tonic)) for s in spans]
+    mel_rows = [(n.pitch, n.start, n.end) for inst in pm.instruments if inst.name == "melody" for n in inst.notes]
+    piece = Piece(
+        midi=pm, audio=np.zeros((0, 2), np.float32), stems={}, sections=sections_out,
+        tempo=float(t.tempo), key=f"{NOTE_NAMES[p.tonic]} {p.mode}", hit_times=hit_times,
+        style=style.name, mode=p.mode, meter=t.meter, duration=float(cue.duration),
+        sample_rate=sample_rate, chords=chord_rows, melody=mel_rows,
+        first_downbeat=t.first_downbeat, loop=cue.loop,
+    )
+    if render:
+        piece.audio, piece.stems = render_piece(piece, progress=progress)
+    return piece
+
+
+def k_next_differs(sections: list[FormSection], k: int) -> bool:
+    """Whether the section after ``k`` starts new material (a drum fill leads into it)."""
+    return k + 1 < len(sections) and sections[k + 1].label != sections[k].label
+
+
+def render_piece(piece: Piece, *, progress=SILENT) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Synthesise, mix and master a piece to exactly its duration.
+
+    A non-looping piece fades its final chord to silence over the last seconds (never
+    a hard cut). A loop is rendered with an extra tail that is wrapped onto the start,
+    so notes and reverb ringing over the seam continue seamlessly.
+    """
+    from cinemuse.music.mix import mix_and_master
+    from cinemuse.music.render import render_instrument
+
+    sr = piece.sample_rate
+    n = int(round(piece.duration * sr))
+    tail = int(3.0 * sr) if piece.loop else 0
+    stems = {}
+    with progress.stage("Rendering", total=len(piece.midi.instruments) + 1) as st:
+        for inst in piece.midi.instruments:
+            stems[inst.name] = render_instrument(inst, n + tail, sample_rate=sr)
+            st.advance()
+        if not piece.loop:
+            fade = _ending_fade(piece, n)
+            for name in stems:
+                stems[name] *= fade[:, None]
+        mix, processed = mix_and_master(stems, sample_rate=sr, style=piece.style, loop=piece.loop, length=n)
+        st.advance()
+    return mix, processed
+
+
+def _ending_fade(piece: Piece, n: int) -> np.ndarray:
+    """Gain curve: 1 until the final chord has sounded a while, then a smooth fall to 0 at the end."""
+    sr = piece.sample_rate
+    final_start = piece.sections[-1]["start"] if piece.sections[-1]["label"] == "ending" else piece.duration - 2.0
+    ring = piece.duration - final_start
+    fade_len = max(0.25, min(4.0, 0.75 * ring, piece.duration * 0.4))
+    t = np.arange(n) / sr
+    x = np.clip((t - (piece.duration - fade_len)) / fade_len, 0.0, 1.0)
+    return (0.5 * (1 + np.cos(np.pi * x))).astype(np.float32) ** 1.5
