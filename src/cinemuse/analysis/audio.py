@@ -55,7 +55,8 @@ MOOD_BASIS = {
     "(tanh((bpm-100)/30)) + 0.2*brightness (tanh((centroid_hz-1800)/900))",
     "arousal": "0.4*loudness (tanh((lufs+18)/6)) + 0.35*onset density "
     "(tanh((onsets_per_s-2.5)/1.5)) + 0.25*tempo (tanh((bpm-100)/30))",
-    "intensity": "0.6*loudness + 0.4*spectral flatness (noisiness, a proxy for distortion), 0..1",
+    "intensity": "0.6*(tanh((lufs+14)/5)+1)/2 + 0.4*spectral flatness (log-scaled; noisiness, "
+    "a proxy for distortion), 0..1",
     "references": "Gabrielsson & Lindstrom 2010; Eerola, Friberg & Bresin 2013; Hevner 1935",
 }
 
@@ -436,7 +437,9 @@ def analyze_song(
         valence = 0.5 * mode_sign * mode_strength + 0.3 * tempo_term + 0.2 * bright_term
         arousal = 0.4 * loud_term + 0.35 * density_term + 0.25 * tempo_term
         flat_term = float(np.clip((np.log10(flatness + 1e-6) + 3.0) / 2.0, 0.0, 1.0))
-        intensity = float(np.clip(0.6 * (loud_term + 1) / 2 + 0.4 * flat_term, 0.0, 1.0))
+        # intensity centres loudness on -14 LUFS, where streaming platforms normalise
+        loud_14 = float(np.tanh((lufs + 14.0) / 5.0))
+        intensity = float(np.clip(0.6 * (loud_14 + 1) / 2 + 0.4 * flat_term, 0.0, 1.0))
 
         # --- drawing summaries: 64 log-mel bands x up to 120 slices, chroma per beat
         n_slices = int(np.clip(duration / 2.0, 16, 120))

@@ -5,13 +5,44 @@ from __future__ import annotations
 import argparse
 
 HELP = "describe a song: tempo, beats, key, loudness, sections, mood"
+DESCRIPTION = """\
+Describe a song (any audio FFmpeg reads): tempo and beat times, bars, key and mode with a
+confidence, integrated loudness (LUFS) and a loudness curve, energy, onset density and
+brightness curves, sections, and a mood estimate (valence / arousal) with its basis.
+
+  cinemuse analyze song.mp3
+  cinemuse analyze song.mp3 --json > song.json
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("song", metavar="SONG", help="audio file (mp3, wav, flac, m4a, ogg, ...)")
+    parser.add_argument("--arrays", action="store_true",
+                        help="with --json, also include the spectrum and chroma summaries")
 
 
 def run(args: argparse.Namespace, progress) -> dict:
-    from cinemuse.errors import NotBuiltError
+    from cinemuse.pipelines.analyze import analyze_file
 
-    raise NotBuiltError("'analyze' is not available in this version of cinemuse yet")
+    profile = analyze_file(args.song, progress=progress)
+    result = {"song": str(args.song)}
+    result.update(profile.to_dict(arrays=args.arrays))
+    return result
+
+
+def describe(result: dict) -> str:
+    m = result["mood"]
+    secs = ", ".join(f"{s['label']} {s['start']:.0f}-{s['end']:.0f}s" for s in result["sections"])
+    beats = result["beats"]
+    return "\n".join([
+        f"{result['song']}: {result['duration']:.1f} s",
+        f"  tempo     {result['tempo_bpm']:.1f} BPM, {len(beats)} beats, "
+        f"{len(result['downbeats'])} bars of {result['beats_per_bar']}",
+        f"  key       {result['key']} (confidence {result['key_confidence']:.2f})",
+        f"  loudness  {result['loudness_lufs']:.1f} LUFS integrated",
+        f"  sound     brightness {result['brightness_hz']:.0f} Hz, "
+        f"{result['onset_density']:.1f} onsets/s",
+        f"  sections  {secs}",
+        f"  mood      valence {m['valence']:+.2f}, arousal {m['arousal']:+.2f}, "
+        f"intensity {m['intensity']:.2f}  (rule-based; see --json 'mood.basis')",
+    ])

@@ -1,0 +1,153 @@
+"""The `cover` job: song file -> store-ready covers (square PNG + JPEG, thumbnail, vertical).
+
+For ``-o cover.png`` one variant writes::
+
+    cover.png            3000x3000 sRGB PNG
+    cover.jpg            3000x3000 sRGB JPEG
+    cover-thumb.jpg      1280x720, recomposed for the wide frame (drawn natively, not cropped)
+    cover-vertical.jpg   1080x1920, recomposed for the tall frame
+
+and ``--variants N`` adds ``cover-v2.png`` ... ``cover-vN.png`` (each with its JPEG, thumbnail
+and vertical), variant ``k`` drawn with seed ``seed + k - 1``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from cinemuse.progress import SILENT, Progress
+
+
+def output_files(output: str | os.PathLike, *, variants: int = 1) -> list[dict[str, Path]]:
+    """The files each variant writes, keyed ``square_png``, ``square_jpg``, ``thumb``, ``vertical``."""
+    out = Path(output)
+    stem, folder = out.stem, out.parent
+    files = []
+    for k in range(1, variants + 1):
+        name = stem if k == 1 else f"{stem}-v{k}"
+        files.append({
+            "square_png": folder / f"{name}.png",
+            "square_jpg": folder / f"{name}.jpg",
+            "thumb": folder / f"{name}-thumb.jpg",
+            "vertical": folder / f"{name}-vertical.jpg",
+        })
+    return files
+
+
+def parse_colour(text: str | None) -> tuple[float, float, float] | None:
+    """'#ffcc00', 'ffcc00', 'white', 'rgb(255,204,0)' -> sRGB 0..1; UsageError when unreadable."""
+    if text is None:
+        return None
+    from PIL import ImageColor
+
+    from cinemuse.errors import UsageError
+
+    candidate = text.strip()
+    if len(candidate) in (3, 6) and all(c in "0123456789abcdefABCDEF" for c in candidate):
+        candidate = "#" + candidate
+    try:
+        rgb = ImageColor.getrgb(candidate)
+    except ValueError:
+        raise UsageError(f"--text-color {text!r} is not a colour (try '#ffcc00' or 'white')") from None
+    return tuple(c / 255.0 for c in rgb[:3])
+
+
+def make_covers(
+    song: str | os.PathLike, output: str | os.PathLike, *, variants: int = 1, seed: int = 0,
+    look: str | None = None, title: str | None = None, artist: str | None = None,
+    font: str | os.PathLike | None = None, text_colour: str | None = None, force: bool = False,
+    progress: Progress = SILENT,
+) -> dict:
+    """Analyse ``song`` and write ``variants`` covers next to ``output``; returns a summary."""
+    from cinemuse.errors import BadInputError, UsageError
+    from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
+
+    t0 = time.perf_counter()
+    if Path(output).suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise UsageError(f"output {output} must end in .png or .jpg")
+    if variants < 1:
+        raise UsageError("--variants must be at least 1")
+    from cinemuse.vision.cover_looks import LOOKS
+
+    if look not in (None, "auto") and look not in LOOKS:
+        raise UsageError(f"unknown --look {look!r}; choose from auto, {', '.join(LOOKS)}")
+    check_input_file(song)
+    if font is not None:
+        font_path = check_input_file(font)
+        try:
+            from PIL import ImageFont
+
+            ImageFont.truetype(str(font_path), 20)
+        except OSError:
+            raise BadInputError(font_path, "not a TrueType/OpenType font") from None
+    colour = parse_colour(text_colour)
+    files = output_files(output, variants=variants)
+    for group in files:  # fail before any work if an output exists
+        for path in group.values():
+            check_output_path(path, force=force)
+
+    from cinemuse.pipelines.analyze import analyze_file
+    from cinemuse.vision.cover import (
+        STORE_SIZE, THUMB_SIZE, VERTICAL_SIZE, draw_cover, save_image,
+    )
+
+    profile = analyze_file(song, progress=progress)
+    t_analysis = time.perf_counter() - t0
+    chosen = None if look in (None, "auto") else look
+    results = []
+    with progress.stage("Drawing covers", total=variants * 3) as st:
+        for k, group in enumerate(files):
+            variant_seed = seed + k
+            kwargs = dict(look=chosen, seed=variant_seed, title=title, artist=artist, font=font,
+                          text_colour=colour)
+            square = draw_cover(profile, width=STORE_SIZE, height=STORE_SIZE, **kwargs)
+            with atomic_output(group["square_png"], force=force) as tmp:
+                save_image(tmp, square.image)
+            with atomic_output(group["square_jpg"], force=force) as tmp:
+                save_image(tmp, square.image, quality=93)
+            st.advance()
+            thumb = draw_cover(profile, width=THUMB_SIZE[0], height=THUMB_SIZE[1], **kwargs)
+            with atomic_output(group["thumb"], force=force) as tmp:
+                save_image(tmp, thumb.image, quality=90)
+            st.advance()
+            vertical = draw_cover(profile, width=VERTICAL_SIZE[0], height=VERTICAL_SIZE[1],
+                                  **kwargs)
+            with atomic_output(group["vertical"], force=force) as tmp:
+                save_image(tmp, vertical.image, quality=90)
+            st.advance()
+            results.append({
+                "seed": variant_seed,
+                "look": square.look,
+                "files": {name: str(path) for name, path in group.items()},
+                "text_contrast": None if square.text is None else square.text.contrast,
+                "text_colour": None if square.text is None else
+                "#%02x%02x%02x" % tuple(int(round(c * 255)) for c in square.text.colour),
+                "scrim": None if square.text is None else square.text.scrim_alpha,
+            })
+    mood = results and draw_mood_summary(profile)
+    return {
+        "song": str(song),
+        "key": profile.key,
+        "tempo_bpm": round(profile.tempo_bpm, 2),
+        "mood": mood,
+        "covers": results,
+        "seconds_analysis": round(t_analysis, 2),
+        "seconds_total": round(time.perf_counter() - t0, 2),
+    }
+
+
+def draw_mood_summary(profile) -> dict:
+    """The mood cues and the base colour they map to (for the summary)."""
+    from cinemuse.vision.cover import mood_colour, oklch_in_gamut
+
+    m = mood_colour(profile.valence, profile.arousal, profile.intensity)
+    rgb = oklch_in_gamut(m.lightness, m.chroma, m.hue)
+    return {
+        "valence": round(profile.valence, 3),
+        "arousal": round(profile.arousal, 3),
+        "intensity": round(profile.intensity, 3),
+        "base_colour": "#%02x%02x%02x" % tuple(int(round(c * 255)) for c in rgb),
+        "oklch": [round(m.lightness, 3), round(m.chroma, 3), round(m.hue, 1)],
+    }

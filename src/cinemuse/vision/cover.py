@@ -1,0 +1,421 @@
+"""Album covers that look the way a song sounds: colour from its mood, shapes from its data.
+
+Colour mapping (the mood -> colour rules, from music-colour association studies)
+------------------------------------------------------------------------------
+Palmer, Schloss, Xu & Prado-Leon (2013, PNAS 110(22)) found that across cultures faster music
+in a major key is matched with lighter, more saturated, yellower colours, and slower music in
+a minor key with darker, greyer, bluer ones; Whiteford, Schloss, Helwig & Palmer (2018,
+i-Perception 9(6)) found that louder, more distorted, more energetic music goes with darker,
+redder, more saturated colours.  With the song's valence ``v`` (mode + tempo + brightness,
+-1..1), arousal ``a`` (loudness + onset density + tempo, -1..1) and intensity ``i`` (loudness +
+noisiness, 0..1) from :mod:`cinemuse.analysis.audio`, the base colour in OKLCH is::
+
+    lightness L = 0.58 + 0.26 v + 0.04 a - 0.18 i            (major/fast lighter; loud darker)
+    chroma    C = 0.07 + 0.035 (a+1) + 0.025 (v+1) + 0.05 i  (fast, loud -> more saturated)
+    hue       h = 255 deg (blue) at v = -1 .. 90 deg (yellow) at v = +1, the warm way
+                  round (violet, rose, coral), then pulled toward red (25 deg) by 0.5 i
+
+(chroma reduced where a colour falls outside sRGB), and every colour of the cover (background
+gradient, inks, accent) is placed around it, so the
+average lightness, saturation and yellowness of the whole cover follow the same rules.  The
+benchmark ``benchmarks/bench_cover.py`` checks the directions on rendered tune pairs.
+
+Composition: each *look* (:mod:`cinemuse.vision.cover_looks`) draws from the song's own data
+(spectrum, beats, sections, chroma, energy, loudness).  The seed changes the layout choices
+within a look; the same profile, look and seed give the same pixels.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cinemuse.vision.cover_looks import LOOKS, choose_look
+from cinemuse.vision.cover_looks._canvas import Canvas, Palette
+
+STORE_SIZE = 3000
+THUMB_SIZE = (1280, 720)
+VERTICAL_SIZE = (1080, 1920)
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MIN_CONTRAST = 4.5
+
+
+# ----------------------------------------------------------------------------- colour
+
+
+def oklch_to_srgb(lightness, chroma, hue_deg) -> np.ndarray:
+    """OKLCH (Ottosson 2020) to gamma-encoded sRGB 0..1, clipped; broadcasts, (..., 3)."""
+    L = np.asarray(lightness, dtype=np.float64)
+    h = np.deg2rad(np.asarray(hue_deg, dtype=np.float64))
+    a = np.asarray(chroma, dtype=np.float64) * np.cos(h)
+    b = np.asarray(chroma, dtype=np.float64) * np.sin(h)
+    l_ = L + 0.3963377774 * a + 0.2158037573 * b
+    m_ = L - 0.1055613458 * a - 0.0638541728 * b
+    s_ = L - 0.0894841775 * a - 1.2914855480 * b
+    l, m, s = l_**3, m_**3, s_**3
+    r = 4.0767416621 * l - 3.3077115913 * m + 0.2309699292 * s
+    g = -1.2684380046 * l + 2.6097574011 * m - 0.3413193965 * s
+    bl = -0.0041960863 * l - 0.7034186147 * m + 1.7076147010 * s
+    lin = np.clip(np.stack([r, g, bl], axis=-1), 0.0, 1.0)
+    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+
+
+def _lerp_hue(h0: float, h1: float, t: float) -> float:
+    d = ((h1 - h0 + 180.0) % 360.0) - 180.0  # shortest way round
+    return (h0 + d * t) % 360.0
+
+
+def oklch_in_gamut(lightness: float, chroma: float, hue_deg: float) -> np.ndarray:
+    """sRGB of an OKLCH colour, chroma reduced (hue and lightness kept) until it fits sRGB."""
+    lo, hi = 0.0, float(chroma)
+    if _in_gamut(lightness, hi, hue_deg):
+        return oklch_to_srgb(lightness, hi, hue_deg)
+    for _ in range(18):  # bisection on chroma
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _in_gamut(lightness, mid, hue_deg) else (lo, mid)
+    return oklch_to_srgb(lightness, lo, hue_deg)
+
+
+def _in_gamut(lightness: float, chroma: float, hue_deg: float) -> bool:
+    h = np.deg2rad(hue_deg)
+    a, b = chroma * np.cos(h), chroma * np.sin(h)
+    l_ = lightness + 0.3963377774 * a + 0.2158037573 * b
+    m_ = lightness - 0.1055613458 * a - 0.0638541728 * b
+    s_ = lightness - 0.0894841775 * a - 1.2914855480 * b
+    l, m, s = l_**3, m_**3, s_**3
+    rgb = (4.0767416621 * l - 3.3077115913 * m + 0.2309699292 * s,
+           -1.2684380046 * l + 2.6097574011 * m - 0.3413193965 * s,
+           -0.0041960863 * l - 0.7034186147 * m + 1.7076147010 * s)
+    return all(-1e-4 <= c <= 1.0001 for c in rgb)
+
+
+@dataclass
+class MoodColour:
+    """The base colour a song's mood maps to (OKLCH) and the cues that set it."""
+
+    lightness: float
+    chroma: float
+    hue: float
+    valence: float
+    arousal: float
+    intensity: float
+
+
+def mood_colour(valence: float, arousal: float, intensity: float) -> MoodColour:
+    """The base OKLCH colour for a mood; the mapping is stated in the module docstring."""
+    v, a, i = float(valence), float(arousal), float(intensity)
+    lightness = float(np.clip(0.58 + 0.26 * v + 0.04 * a - 0.18 * i, 0.2, 0.9))
+    chroma = float(np.clip(0.07 + 0.035 * (a + 1) + 0.025 * (v + 1) + 0.05 * i, 0.02, 0.22))
+    # blue (255) -> violet -> rose (352) -> coral -> yellow (90): the warm way round keeps
+    # mid-valence colours clear (no olive), and b* (yellowness) still rises monotonically
+    hue = (255.0 + 195.0 * (v + 1.0) / 2.0) % 360.0
+    hue = _lerp_hue(hue, 25.0, 0.5 * i)  # louder / noisier -> redder
+    return MoodColour(lightness, chroma, hue, v, a, i)
+
+
+def make_palette(mood: MoodColour, rng: np.random.Generator) -> Palette:
+    """Background gradient, inks and accent around the mood colour (seeded variation).
+
+    The background carries the mood colour itself (it covers most of the cover, so the
+    cover's average lightness, saturation and hue follow the mood); the inks keep its hue
+    family at a contrasting lightness; the accent is a small-area neighbour hue.
+    """
+    L, C, h = mood.lightness, mood.chroma, mood.hue
+    spread = float(rng.choice([18.0, 30.0, 42.0]))
+    h0 = h + rng.uniform(-8, 8)
+    bg = oklch_in_gamut(L, C, h0)
+    bg2 = oklch_in_gamut(float(np.clip(L - 0.08, 0.06, 0.95)), C * 1.1, h0 + spread * 0.4)
+    light_bg = L >= 0.6
+    ink_l = L - 0.42 if light_bg else L + 0.36
+    offsets = np.array([0.0, spread, -spread, 2 * spread, -0.5 * spread])
+    rng.shuffle(offsets[1:])
+    inks = np.stack([
+        oklch_in_gamut(float(np.clip(ink_l + rng.uniform(-0.06, 0.06) + 0.04 * k * (1 if light_bg else -1), 0.1, 0.97)),
+                       float(np.clip(C * rng.uniform(1.0, 1.5), 0.02, 0.25)), h0 + o)
+        for k, o in enumerate(offsets)
+    ])
+    accent_hue = h0 + float(rng.choice([-70.0, 60.0, 150.0]))
+    accent = oklch_in_gamut(float(np.clip(ink_l + (0.08 if not light_bg else -0.02), 0.12, 0.95)),
+                            float(np.clip(C * 1.6 + 0.05, 0.08, 0.25)), accent_hue)
+    return Palette(background=bg, background2=bg2, inks=inks, accent=accent)
+
+
+def relative_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG 2.x relative luminance of sRGB values 0..1, (...,)."""
+    c = np.asarray(rgb, dtype=np.float64)
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return lin @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def contrast_ratio(lum_a, lum_b) -> np.ndarray:
+    """WCAG contrast ratio (L1 + 0.05) / (L2 + 0.05), lighter over darker."""
+    hi, lo = np.maximum(lum_a, lum_b), np.minimum(lum_a, lum_b)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def default_font(bold: bool = True) -> Path:
+    """The bundled DejaVu Sans font (Bitstream Vera licence, see assets/fonts)."""
+    from cinemuse.assets import asset_path
+
+    return asset_path("fonts/DejaVuSans-Bold.ttf" if bold else "fonts/DejaVuSans.ttf")
+
+
+@dataclass
+class TextResult:
+    """Where the text went and how legible it is."""
+
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the text block
+    colour: tuple[float, float, float]
+    contrast: float  # worst-case (5th percentile) WCAG contrast on the text area
+    scrim_alpha: float  # 0 = none
+
+
+def _text_area_contrast(image: np.ndarray, box, colour) -> float:
+    x0, y0, x1, y1 = box
+    area = image[y0:y1, x0:x1].reshape(-1, 3)[::7].astype(np.float64) / 255.0
+    if area.size == 0:
+        return float("inf")
+    ratios = contrast_ratio(relative_luminance(np.asarray(colour)), relative_luminance(area))
+    return float(np.percentile(ratios, 5))
+
+
+def draw_text(
+    image: np.ndarray, *, title: str | None, artist: str | None, font: str | os.PathLike | None,
+    colour: tuple[float, float, float] | None, palette: Palette, rng: np.random.Generator,
+) -> TextResult | None:
+    """Set title and artist on ``image`` (in place), legibly.
+
+    The text colour is the given one, else whichever of the palette's lightest / darkest
+    colour (or white / black) contrasts most with the area under the text.  The contrast is
+    measured on that area (5th percentile over its pixels, WCAG 2 formula); while it is below
+    4.5:1 a scrim (a soft panel of the opposite lightness) is strengthened under the text.
+    """
+    if not title and not artist:
+        return None
+    from PIL import Image, ImageDraw, ImageFont
+
+    h, w = image.shape[:2]
+    u = min(w, h)
+    title_font_path = str(font) if font else str(default_font(True))
+    artist_font_path = str(font) if font else str(default_font(False))
+    margin = int(u * 0.07)
+    max_width = w - 2 * margin
+    lines = []  # (text, font)
+    for text, path, size in ((title, title_font_path, 0.075), (artist, artist_font_path, 0.042)):
+        if not text:
+            continue
+        px = int(u * size)
+        f = ImageFont.truetype(path, px)
+        while f.getlength(text) > max_width and px > 12:
+            px = int(px * 0.92)
+            f = ImageFont.truetype(path, px)
+        lines.append((text, f))
+    heights = [f.getbbox(t)[3] for t, f in lines]
+    gap = int(u * 0.018)
+    block_h = sum(heights) + gap * (len(lines) - 1)
+    block_w = int(max(f.getlength(t) for t, f in lines))
+    top_or_bottom = rng.choice(["bottom", "top"])
+    y0 = h - margin - block_h if top_or_bottom == "bottom" else margin
+    x0 = margin
+    pad = int(u * 0.025)
+    box = (max(0, x0 - pad), max(0, y0 - pad), min(w, x0 + block_w + pad),
+           min(h, y0 + block_h + pad))
+
+    if colour is None:
+        candidates = [tuple(map(float, palette.inks[np.argmax(relative_luminance(palette.inks))])),
+                      tuple(map(float, palette.inks[np.argmin(relative_luminance(palette.inks))])),
+                      (1.0, 1.0, 1.0), (0.05, 0.05, 0.07)]
+        scores = [_text_area_contrast(image, box, c) for c in candidates]
+        # prefer a palette colour when it is legible on its own
+        best = next((c for c, s in zip(candidates[:2], scores[:2]) if s >= MIN_CONTRAST + 0.5),
+                    candidates[int(np.argmax(scores))])
+        colour = best
+    contrast = _text_area_contrast(image, box, colour)
+    scrim_alpha = 0.0
+    if contrast < MIN_CONTRAST:
+        text_is_light = relative_luminance(np.asarray(colour)) > 0.18
+        scrim_colour = np.array([0.02, 0.02, 0.03]) if text_is_light else np.array([0.98] * 3)
+        original = image[box[1]:box[3], box[0]:box[2]].astype(np.float32)
+        # a panel with soft edges, so it reads as part of the design
+        bh, bw = original.shape[:2]
+        yy = np.minimum(np.arange(bh), np.arange(bh)[::-1])[:, None]
+        xx = np.minimum(np.arange(bw), np.arange(bw)[::-1])[None, :]
+        feather = np.clip(np.minimum(yy, xx) / max(pad * 0.6, 1), 0, 1)[..., None]
+        for alpha in np.arange(0.15, 1.0001, 0.05):
+            blended = original * (1 - alpha * feather) + scrim_colour * 255.0 * alpha * feather
+            image[box[1]:box[3], box[0]:box[2]] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+            contrast = _text_area_contrast(image, box, colour)
+            scrim_alpha = float(alpha)
+            if contrast >= MIN_CONTRAST:
+                break
+    pil = Image.fromarray(image)
+    draw = ImageDraw.Draw(pil)
+    fill = tuple(int(round(c * 255)) for c in colour)
+    y = y0
+    for (text, f), lh in zip(lines, heights):
+        draw.text((x0, y), text, font=f, fill=fill)
+        y += lh + gap
+    image[:] = np.asarray(pil)
+    return TextResult(box=box, colour=tuple(colour), contrast=round(contrast, 3),
+                      scrim_alpha=round(scrim_alpha, 2))
+
+
+# ----------------------------------------------------------------------------- covers
+
+
+@dataclass
+class Cover:
+    """One drawn cover: the pixels and how they were made."""
+
+    image: np.ndarray  # (H, W, 3) uint8 sRGB
+    look: str
+    seed: int
+    mood: MoodColour
+    text: TextResult | None = None
+    palette: Palette | None = field(default=None, repr=False)
+
+
+def draw_cover(
+    profile, *, look: str | None = None, seed: int = 0, width: int = STORE_SIZE,
+    height: int = STORE_SIZE, title: str | None = None, artist: str | None = None,
+    font: str | os.PathLike | None = None, text_colour: tuple[float, float, float] | None = None,
+) -> Cover:
+    """Draw a cover for a :class:`~cinemuse.analysis.audio.SongProfile`.
+
+    Parameters
+    ----------
+    profile : SongProfile
+    look : a name in :data:`cinemuse.vision.cover_looks.LOOKS`; None picks one from the song
+    seed : layout and palette variation; same inputs and seed give the same pixels
+    width, height : pixels; drawn natively at this size (the thumbnail and the vertical
+        variant are recomposed, not resampled)
+    title, artist : optional text, set with ``font`` (default: bundled DejaVu Sans)
+    text_colour : sRGB 0..1; None picks a legible one
+
+    Returns
+    -------
+    Cover
+    """
+    look = look or choose_look(profile)
+    if look not in LOOKS:
+        raise ValueError(f"unknown look {look!r}; choose from {', '.join(LOOKS)}")
+    mood = mood_colour(profile.valence, profile.arousal, profile.intensity)
+    # the palette depends on the seed only, the layout on the seed and the canvas shape, so
+    # the square, thumbnail and vertical variants of one cover share their colours
+    palette = make_palette(mood, np.random.default_rng([seed, 1]))
+    canvas = Canvas(width, height)
+    LOOKS[look](canvas, profile, palette, np.random.default_rng([seed, 2]))
+    text = draw_text(canvas.image, title=title, artist=artist, font=font, colour=text_colour,
+                     palette=palette, rng=np.random.default_rng([seed, 3]))
+    return Cover(image=canvas.image, look=look, seed=seed, mood=mood, text=text, palette=palette)
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def srgb_icc_profile() -> bytes:
+    """An sRGB ICC profile to embed, so stores and browsers read the colours as meant."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray, *, quality: int = 92) -> None:
+    """Write sRGB-tagged PNG or JPEG (by extension) to ``path`` (no atomicity: callers wrap)."""
+    from PIL import Image
+
+    pil = Image.fromarray(image, mode="RGB")
+    icc = srgb_icc_profile()
+    suffix = Path(path).suffix.lower()
+    if suffix in (".jpg", ".jpeg"):
+        pil.save(path, format="JPEG", quality=quality, subsampling=0, optimize=True,
+                 icc_profile=icc)
+    elif suffix == ".png":
+        pil.save(path, format="PNG", compress_level=4, icc_profile=icc)
+    else:
+        raise ValueError(f"unsupported image type {suffix!r} (use .png or .jpg)")
+
+
+@dataclass
+class Rule:
+    """One store rule checked on a cover file."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+def sharpness_ratio(grey: np.ndarray) -> tuple[float, float]:
+    """Laplacian variance of the image and the share of it that a 2x down/up-scale keeps.
+
+    An image upscaled from a smaller one has no detail in its top octave: shrinking it by 2
+    and enlarging it back changes little, so the share kept is near 1.  Art drawn at full
+    size keeps clearly less (crisp edges soften).
+
+    Returns
+    -------
+    laplacian_variance : float
+    kept : float, var(Laplacian(down-up image)) / var(Laplacian(image))
+    """
+    import cv2
+
+    g = grey.astype(np.float32)
+    lap_var = float(cv2.Laplacian(g, cv2.CV_32F).var())
+    h, w = g.shape
+    small = cv2.resize(g, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    back = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    back_var = float(cv2.Laplacian(back, cv2.CV_32F).var())
+    return lap_var, back_var / max(lap_var, 1e-9)
+
+
+def check_cover(path: str | os.PathLike) -> list[Rule]:
+    """Check an image file against store rules for cover art; one :class:`Rule` per rule."""
+    from PIL import Image, ImageCms
+
+    from cinemuse.errors import BadInputError
+    from cinemuse.io.atomic import check_input_file
+
+    p = check_input_file(path)
+    try:
+        pil = Image.open(p)
+        pil.load()
+    except Exception as exc:
+        raise BadInputError(p, f"not a readable image ({type(exc).__name__})") from None
+    rules: list[Rule] = []
+    w, h = pil.size
+    rules.append(Rule("size", w >= STORE_SIZE and h >= STORE_SIZE,
+                      f"{w}x{h} (at least {STORE_SIZE}x{STORE_SIZE})"))
+    rules.append(Rule("square", w == h, f"{w}x{h}"))
+    rules.append(Rule("format", pil.format in ("PNG", "JPEG"), f"{pil.format} (PNG or JPEG)"))
+    size = p.stat().st_size
+    rules.append(Rule("file_size", size < MAX_FILE_BYTES,
+                      f"{size / 1e6:.2f} MB (under {MAX_FILE_BYTES / 1024 / 1024:.0f} MiB)"))
+    mode_ok = pil.mode == "RGB"
+    rules.append(Rule("rgb_8bit", mode_ok,
+                      f"mode {pil.mode} (8-bit RGB, no alpha, no CMYK/greyscale/palette)"))
+    icc = pil.info.get("icc_profile")
+    if icc:
+        try:
+            import io
+
+            desc = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
+        except Exception:
+            desc = "unreadable ICC profile"
+        rules.append(Rule("srgb", "srgb" in desc.lower().replace(" ", "").replace("-", ""),
+                          f"ICC profile '{desc.strip()}'"))
+    else:
+        srgb_chunk = "srgb" in pil.info  # PNG sRGB chunk
+        rules.append(Rule("srgb", pil.mode == "RGB",
+                          "sRGB chunk" if srgb_chunk else "untagged RGB (read as sRGB)"))
+    grey = np.asarray(pil.convert("L"))
+    lap_var, kept = sharpness_ratio(grey)
+    rules.append(Rule("sharp", lap_var >= 5.0 and kept < 0.6,
+                      f"Laplacian variance {lap_var:.1f} (>= 5), {kept:.2f} of it survives a "
+                      "2x down/up-scale (< 0.6; an upscaled image keeps nearly all)"))
+    return rules
