@@ -1,0 +1,162 @@
+"""The ``compose`` job: options -> CueSheet -> Piece -> files (audio, MIDI, lead sheet, stems).
+
+``cinemuse compose`` is a thin layer over :func:`compose_to_file`; use that from Python
+to get the same outputs, or :func:`cinemuse.music.compose.compose` for the Piece itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cinemuse.cuesheet import CueSheet, Mood, Section
+from cinemuse.errors import UsageError
+from cinemuse.progress import SILENT
+
+AUDIO_FORMATS = (".wav", ".flac", ".mp3")
+MIDI_FORMATS = (".mid", ".midi")
+SHEET_FORMATS = (".musicxml", ".xml", ".abc")
+OUTPUT_FORMATS = AUDIO_FORMATS + MIDI_FORMATS + SHEET_FORMATS
+MIN_SECONDS, MAX_SECONDS = 5.0, 20 * 60.0
+ROLES = ("melody", "chords", "pad", "bass")
+
+
+def parse_mood(text: str | None) -> Mood | None:
+    """A named mood (``happy``, ``sad``...) or ``valence,arousal`` (each -1..1)."""
+    if text is None:
+        return None
+    if "," in text:
+        try:
+            v, a = (float(x) for x in text.split(","))
+            return Mood(v, a)
+        except ValueError as exc:
+            raise UsageError(f"--mood {text!r}: expected a name or 'valence,arousal' in [-1, 1] ({exc})") from None
+    try:
+        return Mood.named(text)
+    except ValueError as exc:
+        raise UsageError(f"--mood: {exc}") from None
+
+
+def parse_instruments(text: str | None) -> dict[str, int]:
+    """``melody=flute,bass=33`` -> {"melody": 73, "bass": 33} (GM names or numbers 0-127)."""
+    if not text:
+        return {}
+    import pretty_midi
+
+    out = {}
+    gm = {pretty_midi.program_to_instrument_name(i).lower(): i for i in range(128)}
+    for item in text.split(","):
+        role, sep, value = item.partition("=")
+        role, value = role.strip().lower(), value.strip().lower()
+        if not sep or role not in ROLES:
+            raise UsageError(f"--instruments {item!r}: use ROLE=INSTRUMENT with ROLE one of {', '.join(ROLES)}")
+        if value.isdigit() and 0 <= int(value) <= 127:
+            out[role] = int(value)
+            continue
+        matches = [p for name, p in gm.items() if value == name] or [p for name, p in gm.items() if value in name]
+        if not matches:
+            raise UsageError(f"--instruments {item!r}: no General MIDI instrument matches {value!r}")
+        out[role] = matches[0]
+    return out
+
+
+def build_cue(
+    *,
+    duration: float,
+    tempo: float | None = None,
+    key: str | None = None,
+    mode: str | None = None,
+    mood: str | Mood | None = None,
+    style: str | None = None,
+    seed: int = 0,
+    loop: bool = False,
+) -> CueSheet:
+    """A CueSheet for the ``compose`` command's options, with clear errors for bad values."""
+    from cinemuse.music.styles import get_style
+    from cinemuse.music.theory import parse_key
+
+    if not MIN_SECONDS <= duration <= MAX_SECONDS:
+        raise UsageError(f"--duration must be between {MIN_SECONDS:g} s and {MAX_SECONDS:g} s, got {duration:g}")
+    if tempo is not None and not 30 <= tempo <= 240:
+        raise UsageError(f"--tempo must be between 30 and 240 bpm, got {tempo:g}")
+    if key is not None:
+        try:
+            parse_key(key)
+        except ValueError:
+            raise UsageError(f"--key {key!r}: expected a note name such as C, F#, Bb (optionally 'minor')") from None
+    if mode is not None and mode not in ("major", "minor"):
+        raise UsageError(f"--mode must be major or minor, got {mode!r}")
+    if style is not None:
+        try:
+            style = get_style(style).name
+        except ValueError as exc:
+            raise UsageError(f"--style: {exc}") from None
+    mood_value = parse_mood(mood) if isinstance(mood, str) or mood is None else mood
+    section = Section(0.0, duration, mood=mood_value or Mood(0.3, 0.0))
+    return CueSheet(duration=duration, sections=[section], tempo=tempo, key=key, mode=mode,
+                    style=style, loop=loop, seed=int(seed))
+
+
+def compose_to_file(
+    cue: CueSheet,
+    output: str | Path,
+    *,
+    stems_dir: str | Path | None = None,
+    instruments: dict[str, int] | None = None,
+    force: bool = False,
+    progress=SILENT,
+) -> dict:
+    """Compose ``cue`` and write ``output`` (format from its extension) and optional stems.
+
+    Outputs are checked before any work and written atomically.
+
+    Returns
+    -------
+    dict
+        What was made: tempo, key, style, sections, files.
+    """
+    from cinemuse.io.atomic import atomic_output, atomic_output_dir, check_output_path
+    from cinemuse.errors import OutputError
+    from cinemuse.music.compose import compose
+
+    output = Path(output)
+    suffix = output.suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise UsageError(f"{output}: unknown output format {suffix or '(none)'}; use one of {', '.join(OUTPUT_FORMATS)}")
+    check_output_path(output, force=force)
+    if stems_dir is not None:
+        stems_dir = Path(stems_dir)
+        if stems_dir.exists() and not stems_dir.is_dir():
+            raise OutputError(stems_dir, "exists and is not a folder")
+        if stems_dir.is_dir() and any(stems_dir.iterdir()) and not force:
+            raise OutputError(stems_dir, "folder is not empty (use --force to replace it)")
+    need_audio = suffix in AUDIO_FORMATS or stems_dir is not None
+    piece = compose(cue, progress=progress, instruments=instruments, render=need_audio)
+    files = {}
+    with progress.stage("Writing", total=1 + (stems_dir is not None)) as st:
+        if suffix in AUDIO_FORMATS:
+            from cinemuse.io.audio import write_audio
+
+            write_audio(output, piece.audio, piece.sample_rate, force=force)
+        elif suffix in MIDI_FORMATS:
+            with atomic_output(output, force=force) as tmp:
+                tmp.write_bytes(piece.midi_bytes())
+        else:
+            from cinemuse.music.leadsheet import write_leadsheet
+
+            with atomic_output(output, force=force) as tmp:
+                write_leadsheet(piece, tmp)
+        files["output"] = str(output)
+        st.advance()
+        if stems_dir is not None:
+            import soundfile as sf
+
+            with atomic_output_dir(stems_dir, force=force) as tmp_dir:
+                for name, stem in piece.stems.items():
+                    sf.write(str(tmp_dir / f"{name}.wav"), stem, piece.sample_rate, subtype="FLOAT")
+                (tmp_dir / "piece.mid").write_bytes(piece.midi_bytes())
+            files["stems"] = [str(stems_dir / f"{name}.wav") for name in piece.stems]
+            st.advance()
+    summary = piece.summary()
+    summary["seed"] = cue.seed
+    summary["files"] = files
+    return summary
