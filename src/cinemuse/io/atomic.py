@@ -48,7 +48,19 @@ def check_output_path(path: str | os.PathLike, *, force: bool = False) -> Path:
         raise OutputError(p, f"output folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(p, f"output folder {parent} is not writable")
+    _probe_writable(p, parent)
     return p
+
+
+def _probe_writable(p: Path, parent: Path) -> None:
+    """Create and delete a scratch file: the only test that a read-only mount, a full disk
+    or root-owned permissions cannot fool (os.access says yes to root everywhere)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".cinemuse-write-test.", dir=parent)
+    except OSError as exc:
+        raise OutputError(p, f"output folder {parent} is not writable ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def _umask() -> int:
@@ -66,9 +78,12 @@ def atomic_output(path: str | os.PathLike, *, force: bool = False) -> Iterator[P
     (FFmpeg, Pillow, soundfile) behave as they would for the real name.
     """
     final = check_output_path(path, force=force)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{final.stem}.", suffix=f".part{final.suffix}", dir=final.parent or "."
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{final.stem}.", suffix=f".part{final.suffix}", dir=final.parent or "."
+        )
+    except OSError as exc:  # read-only filesystem, full disk, permissions root-only checks miss
+        raise OutputError(final, f"cannot write in output folder {final.parent} ({exc.strerror})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -99,7 +114,10 @@ def atomic_output_dir(path: str | os.PathLike, *, force: bool = False) -> Iterat
         raise OutputError(final, f"output folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(final, f"output folder {parent} is not writable")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=parent))
+    except OSError as exc:
+        raise OutputError(final, f"cannot write in output folder {parent} ({exc.strerror})") from None
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         yield tmp

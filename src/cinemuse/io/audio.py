@@ -62,6 +62,10 @@ def read_audio(
         raise ValueError(f"sample_rate must be positive, got {sample_rate!r}")
     p, container = _open_input(path)
     try:
+        if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+            raise BadInputError(p, "is an image, not audio")
+        if not container.streams:
+            raise BadInputError(p, "contains no audio or video at all (a zero-length file?)")
         if not container.streams.audio:
             what = "a video without sound" if container.streams.video else "not an audio file"
             raise BadInputError(p, f"has no audio stream ({what})")

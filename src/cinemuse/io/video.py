@@ -97,13 +97,28 @@ class VideoInfo:
 def _open_input(path: str | os.PathLike) -> tuple[Path, "av.container.InputContainer"]:
     """Open ``path`` for reading with every FFmpeg failure turned into a BadInputError."""
     p = check_input_file(path)
+    if _looks_like_text(p):  # FFmpeg would happily "decode" a text file as ANSI art
+        raise BadInputError(p, "is a text file, not audio or video")
     try:
         container = av.open(str(p), mode="r", metadata_errors="replace")
     except av.error.InvalidDataError:
         raise BadInputError(p, _unreadable_reason(p)) from None
+    except av.error.EOFError:
+        raise BadInputError(p, "ends before any audio or video data (truncated or zero-length)") from None
     except av.error.FFmpegError as exc:
         raise BadInputError(p, f"cannot be opened as media ({_ffmpeg_text(exc)})") from None
+    try:
+        _check_not_truncated(p, container)
+    except BaseException:
+        container.close()
+        raise
     return p, container
+
+
+def _looks_like_text(p: Path) -> bool:
+    with open(p, "rb") as fh:
+        head = fh.read(512)
+    return bool(head) and all(32 <= b < 127 or b in (9, 10, 13) for b in head)
 
 
 def _unreadable_reason(p: Path) -> str:
@@ -114,14 +129,32 @@ def _unreadable_reason(p: Path) -> str:
         return "is an MP4/MOV file but cannot be read: truncated or damaged (its index is missing)"
     if head[:4] == b"RIFF" or head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS"):
         return "is a media file FFmpeg cannot read: truncated or damaged"
-    try:
-        head.decode("utf-8")
-        looks_text = True
-    except UnicodeDecodeError:
-        looks_text = False
-    if looks_text and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
-        return "is a text file, not a video"
     return "is not a media file FFmpeg can read (wrong format, or damaged)"
+
+
+def _check_not_truncated(p: Path, container) -> None:
+    """MP4/MOV keep an index of where every sample lies; samples past the end = truncated.
+
+    FFmpeg itself just stops early on such files, so without this check a half-downloaded
+    video would silently look like a shorter one. Only the last index entries are looked at
+    (they hold the highest offsets in practice), so this costs microseconds.
+    """
+    if "mp4" not in container.format.name and "mov" not in container.format.name:
+        return
+    size = p.stat().st_size
+    for stream in container.streams:
+        try:
+            entries = stream.index_entries
+            n = len(entries)
+            end = max((entries[i].pos + entries[i].size for i in range(max(0, n - 64), n)), default=0)
+        except Exception:  # an index we cannot read is not evidence of truncation
+            continue
+        if end > size:
+            raise BadInputError(
+                p,
+                f"is truncated: it stops at {size} bytes but its data runs to {end} bytes "
+                "(an incomplete download or copy?)",
+            )
 
 
 def _ffmpeg_text(exc: BaseException) -> str:
@@ -138,6 +171,8 @@ def _is_cover_art(stream) -> bool:
 
 
 def _video_stream(p: Path, container) -> "av.video.stream.VideoStream":
+    if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+        raise BadInputError(p, "is a still image, not a video")
     streams = [s for s in container.streams.video if not _is_cover_art(s)]
     if not streams:
         if container.streams.audio:
