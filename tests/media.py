@@ -404,3 +404,61 @@ def write_png_header(path: str | Path, width: int = 30000, height: int = 30000) 
     data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
     Path(path).write_bytes(data)
     return Path(path)
+
+
+# D50-adapted sRGB colorants (what an sRGB ICC profile stores), and the D50 white point.
+SRGB_COLORANTS = {
+    "r": (0.4361, 0.2225, 0.0139),
+    "g": (0.3851, 0.7169, 0.0971),
+    "b": (0.1431, 0.0606, 0.7141),
+}
+_D50 = (0.9642, 1.0, 0.8249)
+
+
+def rgb_icc_profile(colorants: dict[str, tuple[float, float, float]] | None = None, *,
+                    gamma: float = 2.2, description: str = "cinemuse test RGB") -> bytes:
+    """A minimal ICC v2 matrix/TRC RGB display profile, built byte by byte.
+
+    With ``colorants=None`` it is close to sRGB (gamma 2.2). Swapping colorants, e.g.
+    ``{"r": SRGB_COLORANTS["g"], "g": SRGB_COLORANTS["r"], "b": SRGB_COLORANTS["b"]}``,
+    gives a profile in which the file's red channel means green: a reader that converts to
+    sRGB shows green where one that ignores the profile shows red. That makes a profile
+    conversion testable without shipping a profile file.
+    """
+    colorants = colorants or SRGB_COLORANTS
+
+    def s15(v: float) -> bytes:
+        return struct.pack(">i", int(round(v * 65536)))
+
+    def xyz(v) -> bytes:
+        return b"XYZ " + b"\0" * 4 + b"".join(s15(c) for c in v)
+
+    text = description.encode("ascii")
+    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(text) + 1) + text + b"\0"
+    desc += struct.pack(">II", 0, 0) + struct.pack(">HB", 0, 0) + b"\0" * 67
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, int(round(gamma * 256))) + b"\0\0"
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", xyz(_D50)),
+        (b"rXYZ", xyz(colorants["r"])),
+        (b"gXYZ", xyz(colorants["g"])),
+        (b"bXYZ", xyz(colorants["b"])),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+        (b"cprt", b"text" + b"\0" * 4 + b"public domain\0"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = struct.pack(">I", len(tags)), b""
+    for sig, body in tags:
+        body += b"\0" * (-len(body) % 4)  # tag data is 4-byte aligned
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (
+        struct.pack(">I", size) + b"lcms" + struct.pack(">I", 0x02100000) + b"mntrRGB XYZ "
+        + b"\0" * 12 + b"acsp" + b"\0" * 4 + b"\0" * 4 + b"\0" * 8 + b"\0" * 8 + struct.pack(">I", 0)
+        + b"".join(s15(c) for c in _D50) + b"\0" * 4 + b"\0" * 16
+    )
+    header += b"\0" * (128 - len(header))
+    return header + table + data
