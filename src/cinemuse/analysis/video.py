@@ -193,6 +193,8 @@ class VideoAnalysis:
 def analysis_size(width: int, height: int, *, pixels: int = ANALYSIS_PIXELS) -> tuple[int, int]:
     """An even (w, h) with about ``pixels`` pixels and the aspect ratio of ``width x height``."""
     aspect = max(width, 1) / max(height, 1)
+    if width * height <= pixels:  # never upscale a small video
+        return max(16, width // 2 * 2), max(16, height // 2 * 2)
     w = max(16, int(round(math.sqrt(pixels * aspect) / 2)) * 2)
     h = max(16, int(round(math.sqrt(pixels / aspect) / 2)) * 2)
     return w, h
