@@ -253,7 +253,9 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
                 )
             else:
                 duration = _duration_from_packets(p, stream)
-        frame_count = stream.frames or int(round(duration * fps)) if fps else stream.frames
+        frame_count = stream.frames  # from the container's index; 0 when it has none
+        if not frame_count and fps:
+            frame_count = int(round(duration * fps))
         width, height = _display_size(
             first.width, first.height, rotation, getattr(ctx, "sample_aspect_ratio", None)
         )
@@ -409,7 +411,7 @@ def _frames(info: VideoInfo, *, size, fps, interpolation, progress) -> Iterator[
                         next_tick = (math.floor((t + tolerance) / step) + 1) * step
                     if turns is None:
                         turns = _quarter_turns(frame.rotation)
-                    yield t, _to_rgb(frame, size, turns, interpolation, scaler, shrinking)
+                    yield t, _to_rgb(frame, size or (info.width, info.height), turns, interpolation, scaler, shrinking)
                     emitted += 1
             except av.error.FFmpegError as exc:
                 raise BadInputError(
@@ -422,13 +424,13 @@ def _frames(info: VideoInfo, *, size, fps, interpolation, progress) -> Iterator[
 
 
 def _to_rgb(frame, size, turns: int, interpolation: str, scaler, small: bool) -> np.ndarray:
-    """Convert (and shrink) one decoded frame; rotate after shrinking, where it is cheap."""
-    if size is None:
-        w, h = _display_size(frame.width, frame.height, 0, getattr(frame, "sample_aspect_ratio", None))
-    else:
-        w, h = size
-        if turns % 2 == 1:  # size is given in display orientation; the frame is on its side
-            w, h = h, w
+    """Convert (and shrink) one decoded frame; rotate after shrinking, where it is cheap.
+
+    ``size`` is (width, height) in display orientation.
+    """
+    w, h = size
+    if turns % 2 == 1:  # the stored frame is on its side: scale it to the rotated shape
+        w, h = h, w
     # Small outputs: one scaler thread costs less CPU than splitting a tiny job in slices.
     rgb = scaler.reformat(
         frame, width=w, height=h, format="rgb24", interpolation=interpolation, threads=1 if small else 0
@@ -475,7 +477,7 @@ class _AudioTrack:
     stream in memory and gives a file that streams well.
     """
 
-    def __init__(self, container, samples: np.ndarray, sample_rate: int):
+    def __init__(self, container, samples: np.ndarray, sample_rate: int, *, start: float = 0.0):
         rate = int(sample_rate)
         if rate not in _AAC_RATES:
             samples = _resample(samples, rate, 48000)
@@ -487,6 +489,8 @@ class _AudioTrack:
         self.stream.bit_rate = 192000 if samples.shape[1] == 2 else 128000
         self.container = container
         self.written = 0  # samples handed to the encoder so far
+        # Sample 0 plays with the first frame, wherever the video's timeline starts.
+        self.offset = max(0, int(round(start * rate)))
 
     def write_until(self, seconds: float) -> None:
         end = int(round(seconds * self.rate))
@@ -500,7 +504,7 @@ class _AudioTrack:
                 np.ascontiguousarray(np.clip(block, -1.0, 1.0).T), format="fltp", layout=self.layout
             )
             frame.sample_rate = self.rate
-            frame.pts = self.written
+            frame.pts = self.offset + self.written
             frame.time_base = Fraction(1, self.rate)
             for packet in self.stream.encode(frame):
                 self.container.mux(packet)
@@ -566,6 +570,9 @@ def write_video(
     out = check_output_path(path, force=force)
     frames = iter(frames)
     with progress.stage("Writing video") as stage, atomic_output(out, force=force) as tmp:
+        from av.video.reformatter import VideoReformatter
+
+        to_yuv = VideoReformatter()  # one swscale context for all frames
         container = av.open(str(tmp), mode="w", options=_container_options(out))
         try:
             stream = None
@@ -583,7 +590,9 @@ def write_video(
                 elif rgb.shape != shape:
                     raise ValueError(f"frame {n} has shape {rgb.shape}, the first had {shape}")
                 frame = av.VideoFrame.from_ndarray(_even(rgb), format="rgb24")
-                frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+                frame = to_yuv.reformat(
+                    frame, format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG"
+                )
                 frame.pts = n
                 frame.time_base = 1 / rate
                 for packet in stream.encode(frame):
@@ -691,23 +700,7 @@ def replace_audio(
     duration = _video_span(src)
 
     if mix_original_db is not None and info.has_audio:
-        from cinemuse.io.audio import read_audio
-
-        original = read_audio(src, sample_rate=int(sample_rate), mono=False)
-        if original.shape[1] != new.shape[1]:
-            original = (
-                original.mean(axis=1, keepdims=True)
-                if new.shape[1] == 1
-                else np.repeat(original[:, :1], new.shape[1], axis=1)
-                if original.shape[1] == 1
-                else original[:, : new.shape[1]]
-            )
-        n = int(round(duration * int(sample_rate)))
-        mixed = np.zeros((max(n, new.shape[0]), new.shape[1]), np.float32)
-        mixed[: new.shape[0]] += new
-        m = min(original.shape[0], mixed.shape[0])
-        mixed[:m] += original[:m] * np.float32(10.0 ** (float(mix_original_db) / 20.0))
-        new = mixed
+        new = _mix_under(new, _original_audio(src, int(sample_rate), new.shape[1]), mix_original_db)
 
     with progress.stage("Writing video", total=round(duration, 2) or None) as stage, atomic_output(
         out, force=force
@@ -723,8 +716,8 @@ def replace_audio(
                     raise BadInputError(
                         src, f"its video stream cannot be copied ({_ffmpeg_text(exc)})"
                     ) from None
-                track = _AudioTrack(target, new, int(sample_rate))
                 start = vin.start_time or 0
+                track = _AudioTrack(target, new, int(sample_rate), start=float(start * vin.time_base))
                 reported = 0.0
                 for packet in source.demux(vin):
                     if packet.dts is None and packet.pts is None:
@@ -750,6 +743,24 @@ def replace_audio(
         finally:
             source.close()
     return out
+
+
+def _original_audio(path: Path, sample_rate: int, channels: int) -> np.ndarray:
+    """The video's own sound as (n, channels), matching the new audio's channel count."""
+    from cinemuse.io.audio import read_audio
+
+    original = read_audio(path, sample_rate=sample_rate, mono=channels == 1)
+    if original.shape[1] != channels:  # mono original under stereo music
+        original = np.repeat(original, channels, axis=1)
+    return original
+
+
+def _mix_under(new: np.ndarray, original: np.ndarray, gain_db: float) -> np.ndarray:
+    """``new + original * 10^(gain_db / 20)``, as long as the longer of the two."""
+    mixed = np.zeros((max(new.shape[0], original.shape[0]), new.shape[1]), np.float32)
+    mixed[: new.shape[0]] += new
+    mixed[: original.shape[0]] += original * np.float32(10.0 ** (float(gain_db) / 20.0))
+    return mixed
 
 
 def _video_span(p: Path) -> float:
