@@ -513,20 +513,24 @@ def render_piece(piece: Piece, *, progress=SILENT) -> tuple[np.ndarray, dict[str
             stems[inst.name] = render_instrument(inst, n + tail, sample_rate=sr)
             st.advance()
         if not piece.loop:
-            fade = _ending_fade(piece, n)
+            start, fade = _ending_fade(piece, n)
             for name in stems:
-                stems[name] *= fade[:, None]
+                stems[name][start:n] *= fade[:, None]
         mix, processed = mix_and_master(stems, sample_rate=sr, style=piece.style, loop=piece.loop, length=n)
         st.advance()
     return mix, processed
 
 
-def _ending_fade(piece: Piece, n: int) -> np.ndarray:
-    """Gain curve: 1 until the final chord has sounded a while, then a smooth fall to 0 at the end."""
+def _ending_fade(piece: Piece, n: int) -> tuple[int, np.ndarray]:
+    """(first sample, gain curve to its end): a smooth fall to 0 at the last sample.
+
+    The final chord sounds at full level for a while first; the fade takes 3/4 of the
+    ring-out (at most 4 s), so the piece ends in silence, never with a hard cut.
+    """
     sr = piece.sample_rate
     final_start = piece.sections[-1]["start"] if piece.sections[-1]["label"] == "ending" else piece.duration - 2.0
     ring = piece.duration - final_start
     fade_len = max(0.25, min(4.0, 0.75 * ring, piece.duration * 0.4))
-    t = np.arange(n) / sr
-    x = np.clip((t - (piece.duration - fade_len)) / fade_len, 0.0, 1.0)
-    return (0.5 * (1 + np.cos(np.pi * x))).astype(np.float32) ** 1.5
+    start = max(0, n - int(round(fade_len * sr)))
+    x = np.linspace(0.0, 1.0, n - start, dtype=np.float32)
+    return start, ((0.5 * (1 + np.cos(np.pi * x))) ** 1.5).astype(np.float32)

@@ -1,0 +1,135 @@
+"""Composer figures per style and length: exactness, loudness, true peak, loops, stems, speed.
+
+For each style and each duration (default 5 s, 60 s, 300 s) one piece is composed and
+rendered with the shipped models, and one JSON line is printed with
+  * duration_error_ms: |rendered length - requested| (target <= 10 ms),
+  * lufs: integrated loudness by pyloudnorm (target -14 +- 0.5),
+  * true_peak_dbtp: 4x oversampled with scipy's polyphase resampler (target <= -1),
+  * stems_sum_error_db: energy of (mix - sum of stems) relative to the mix (target <= -40),
+  * wall_s / cpu_s and audio_x_realtime (audio seconds per wall second; target >= 20,
+    i.e. 60 s composed and rendered in <= 3 s) — the machine may be shared, so the
+    process CPU time is reported too,
+and, for a looped version (loop=True) of the 60 s piece:
+  * seam_jump: largest sample step across the loop seam (end -> start), against
+  * p99_step: the 99th percentile of the track's own sample-to-sample steps (seam_ok if <=).
+
+``--plots DIR`` also writes a piano roll and a spectrogram PNG per style (60 s piece).
+
+Run: .venv/bin/python benchmarks/bench_compose.py [--styles pop,lofi] [--durations 5,60] [--plots DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cinemuse.cuesheet import CueSheet, Hit
+from cinemuse.music.compose import compose
+from cinemuse.music.mix import integrated_loudness, true_peak_db
+from cinemuse.music.styles import STYLES
+
+SR = 44100
+
+
+def stems_error_db(piece) -> float:
+    residual = piece.audio.astype(np.float64) - sum(s.astype(np.float64) for s in piece.stems.values())
+    return float(10 * np.log10(np.sum(residual**2) / np.sum(piece.audio.astype(np.float64) ** 2) + 1e-30))
+
+
+def seam_figures(audio: np.ndarray) -> dict:
+    a = audio.astype(np.float64)
+    steps = np.abs(np.diff(a, axis=0)).max(axis=1)
+    seam = float(np.abs(a[0] - a[-1]).max())
+    p99 = float(np.percentile(steps, 99))
+    return {"seam_jump": round(seam, 5), "p99_step": round(p99, 5), "seam_ok": seam <= p99}
+
+
+def plot_piece(piece, path: Path) -> None:
+    """Piano roll (one colour per part, chords and sections marked) over a spectrogram."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(16, 9), sharex=True,
+                                   gridspec_kw={"height_ratios": [3, 2]})
+    colours = {"melody": "crimson", "chords": "royalblue", "pad": "lightsteelblue", "bass": "darkgreen",
+               "drums": "grey", "hits": "orange"}
+    for inst in piece.midi.instruments:
+        c = colours.get(inst.name, "black")
+        for n in inst.notes:
+            y = n.pitch if not inst.is_drum else 20 + (n.pitch - 35) * 0.5
+            ax1.plot([n.start, n.end], [y, y], color=c, lw=2 if inst.name == "melody" else 1.2,
+                     alpha=0.9, solid_capstyle="butt")
+    for s in piece.sections:
+        ax1.axvline(s["start"], color="k", lw=0.8, ls="--")
+        ax1.text(s["start"] + 0.1, 108, s["label"], fontsize=9)
+    for start, _end, symbol in piece.chords:
+        ax1.text(start, 101, symbol, fontsize=6, rotation=90, color="navy")
+    for t in piece.hit_times:
+        ax1.axvline(t, color="orange", lw=1.5)
+    ax1.set_ylim(15, 114)
+    ax1.set_ylabel("MIDI pitch (drums below 40)")
+    ax1.set_title(f"{piece.style}: {piece.key}, {piece.tempo:.1f} bpm, {piece.duration:.1f} s")
+    mono = piece.audio.mean(axis=1)
+    ax2.specgram(mono, NFFT=2048, Fs=SR, noverlap=1024, cmap="magma", vmin=-120)
+    ax2.set_ylim(0, 8000)
+    ax2.set_xlabel("seconds")
+    ax2.set_ylabel("Hz")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--styles", default=",".join(STYLES))
+    parser.add_argument("--durations", default="5,60,300")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plots", type=Path, default=None)
+    args = parser.parse_args()
+    from cinemuse.music.melody_model import MelodyModel
+
+    model = MelodyModel.load()
+    compose(CueSheet(duration=5.0, style="pop"), melody_model=model)  # load soundfont and models once
+    for style in args.styles.split(","):
+        for duration in (float(d) for d in args.durations.split(",")):
+            hits = [Hit(duration * 0.37), Hit(duration * 0.71)]
+            cue = CueSheet(duration=duration, style=style, seed=args.seed, hits=hits)
+            t0, c0 = time.perf_counter(), time.process_time()
+            piece = compose(cue, melody_model=model)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            row = {
+                "benchmark": "compose",
+                "style": style,
+                "duration_s": duration,
+                "tempo": round(piece.tempo, 2),
+                "key": piece.key,
+                "form": " ".join(s["label"] for s in piece.sections),
+                "duration_error_ms": round(abs(len(piece.audio) / SR - duration) * 1000, 3),
+                "lufs": round(integrated_loudness(piece.audio, sample_rate=SR), 2),
+                "true_peak_dbtp": round(true_peak_db(piece.audio, exact=True), 2),
+                "stems_sum_error_db": round(stems_error_db(piece), 1),
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+                "audio_x_realtime": round(duration / wall, 1),
+                "audio_x_cpu": round(duration / cpu, 1),
+            }
+            if duration == 60.0:
+                loop_cue = CueSheet(duration=duration, style=style, seed=args.seed, loop=True)
+                looped = compose(loop_cue, melody_model=model)
+                row.update({f"loop_{k}": v for k, v in seam_figures(looped.audio).items()})
+                row["loop_lufs"] = round(integrated_loudness(looped.audio, sample_rate=SR), 2)
+                row["loop_true_peak_dbtp"] = round(true_peak_db(looped.audio, exact=True), 2)
+                if args.plots:
+                    args.plots.mkdir(parents=True, exist_ok=True)
+                    plot_piece(piece, args.plots / f"compose_{style}.png")
+            print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
