@@ -9,12 +9,14 @@ Methods, and where they come from
 ---------------------------------
 * Beats and tempo: onset strength on a log-mel spectrogram and dynamic-programming beat
   tracking (Ellis 2007, "Beat tracking by dynamic programming", JNMR 36(1)); tempo from the
-  averaged onset autocorrelation with a log-normal prior around 120 BPM.
+  averaged onset autocorrelation with a log-normal prior around 100 BPM; a fast tempo is
+  halved when the bass / kick pulse is stronger at the slower level.
 * Downbeats: the bar phase and metre (3 or 4 beats) that best line up with harmonic change
   and bass onsets, the two cues Goto (2001, JNMR 30(2)) showed mark bar starts in pop music.
-* Key: log-frequency chroma from an 8192-point STFT, tuning-corrected (averaged over the song, with the bass register weighted extra, since the
-  bass states the root) correlated with the Krumhansl-Kessler (1982) probe-tone profiles
-  rotated to all 24 keys (Krumhansl 1990, "Cognitive Foundations of Musical Pitch").
+* Key: log-frequency chroma from a long-window STFT (2.7 Hz bins), tuning-corrected,
+  averaged over the song with the bass register weighted extra (the bass states the root),
+  correlated with the 24 rotations of the Albrecht & Shanahan (2013, Music Perception 31(1))
+  major/minor key profiles (the Krumhansl-Kessler 1982 profiles are kept for comparison).
 * Loudness: ITU-R BS.1770-4 integrated loudness (pyloudnorm) and EBU R128 short-term loudness
   (3-s windows) from the same gating blocks.
 * Sections: peaks of a checkerboard-kernel novelty curve (Foote 2000, ICME) on the
@@ -46,6 +48,13 @@ BASS_WEIGHT = 0.5  # extra weight of the bass register (40-200 Hz) in the key pr
 
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
+# Albrecht & Shanahan (2013) pitch-class distributions from a corpus of major / minor
+# pieces, tonic first; chosen over Krumhansl-Kessler and Temperley by benchmarks on renders
+# of POP909 ids 1-20 and Bach chorales outside the held-out set (MIREX 0.88 vs 0.82 / 0.73).
+AS_MAJOR = np.array([0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080,
+                     0.008, 0.081])
+AS_MINOR = np.array([0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022,
+                     0.061, 0.052])
 # Krumhansl & Kessler (1982) probe-tone ratings, tonic first.
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
@@ -160,8 +169,8 @@ def _to_mono_and_channels(samples: np.ndarray) -> np.ndarray:
 
 
 def estimate_key(
-    chroma_vector: np.ndarray, *, major_profile: np.ndarray = KK_MAJOR,
-    minor_profile: np.ndarray = KK_MINOR,
+    chroma_vector: np.ndarray, *, major_profile: np.ndarray = AS_MAJOR,
+    minor_profile: np.ndarray = AS_MINOR,
 ) -> tuple[int, str, float, np.ndarray]:
     """Key of a 12-bin pitch-class distribution by correlation with rotated key profiles.
 
@@ -310,7 +319,9 @@ def analyze_song(
 
         # --- onsets, tempo, beats
         onset_env = dsp.onset_strength(mel_db)
+        low_env = dsp.onset_strength(mel_db[:12])  # below ~250 Hz: bass and kick
         tempo = dsp.estimate_tempo(onset_env, sr=sr, hop_length=HOP)
+        tempo = dsp.bass_metrical_level(tempo, low_env, sr=sr, hop_length=HOP)
         beat_frames = dsp.track_beats(onset_env, tempo_bpm=tempo, sr=sr, hop_length=HOP)
         beats = beat_frames * HOP / sr
         if len(beats) >= 4:
@@ -329,9 +340,10 @@ def analyze_song(
                                    tuning=tuning)
         fb_bass = dsp.chroma_filterbank(sr=half_sr, n_fft=4096, fmin=40.0, fmax=200.0,
                                         tuning=tuning)
-        log_mag = np.log1p(chroma_mag / (chroma_mag.max() + 1e-9) * 1000.0)
-        chroma = fb @ log_mag  # (12, Tc)
-        bass_chroma = fb_bass @ log_mag
+        # plain magnitude: log compression let weak partials and noise flatten the profile
+        rel_mag = chroma_mag / (chroma_mag.max() + 1e-9)
+        chroma = fb @ rel_mag  # (12, Tc)
+        bass_chroma = fb_bass @ rel_mag
         chroma_n = chroma / (chroma.max() + 1e-9)
         bass_n = bass_chroma / (bass_chroma.max() + 1e-9)
         profile_vector = chroma_n.mean(axis=1) + BASS_WEIGHT * bass_n.mean(axis=1)
@@ -353,7 +365,6 @@ def analyze_song(
             beat_chroma = beat_sync(chroma_n, chroma_times)[:, 1:]  # column i: beat i..i+1
             unit = beat_chroma / (np.linalg.norm(beat_chroma, axis=0, keepdims=True) + 1e-9)
             change = np.r_[0.0, 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)]
-            low_env = dsp.onset_strength(mel_db[:12])
             bass_on = np.array([low_env[max(f - 2, 0): f + 3].max() for f in beat_frames])
             downbeats, beats_per_bar = estimate_downbeats(
                 beats, harmonic_change=change, bass_onset=bass_on

@@ -141,7 +141,7 @@ def tempo_salience(envelope: np.ndarray, *, sr: int, hop_length: int,
 
 
 def estimate_tempo(envelope: np.ndarray, *, sr: int, hop_length: int,
-                   prior_bpm: float = 120.0, prior_octaves: float = 1.0) -> float:
+                   prior_bpm: float = 100.0, prior_octaves: float = 1.0) -> float:
     """Tempo (BPM) = the tempogram peak weighted by a log-normal prior around ``prior_bpm``.
 
     The prior (as in librosa and Ellis 2007) picks the metrical level listeners tap most
@@ -169,6 +169,24 @@ def estimate_tempo(envelope: np.ndarray, *, sr: int, hop_length: int,
     else:
         lag = float(lags[best])
     return float(60.0 * sr / (hop_length * lag))
+
+
+def bass_metrical_level(tempo_bpm: float, low_envelope: np.ndarray, *, sr: int,
+                        hop_length: int, min_bpm_to_halve: float = 95.0) -> float:
+    """Halve a fast tempo when the bass / kick pulse is stronger at twice the period.
+
+    Accompaniment often runs in eighth notes, so the full-band onsets peak at twice the
+    beat rate; the bass and kick mark the beat itself (Goto 2001).  ``low_envelope`` is
+    the onset strength of the low bands (below ~250 Hz).
+    """
+    if tempo_bpm <= min_bpm_to_halve:
+        return tempo_bpm
+    bpms, sal = tempo_salience(low_envelope, sr=sr, hop_length=hop_length)
+    lag = 60.0 * sr / (hop_length * tempo_bpm)
+    i1, i2 = int(round(lag)) - 1, int(round(2 * lag)) - 1
+    if i2 >= len(sal) or i1 < 0:
+        return tempo_bpm
+    return tempo_bpm / 2 if sal[i2] > sal[i1] else tempo_bpm
 
 
 def track_beats(envelope: np.ndarray, *, tempo_bpm: float, sr: int, hop_length: int,
