@@ -192,9 +192,9 @@ def _compressor_gain(
     return _blocks_to_samples(db_to_gain(gain_db), len(mix))
 
 
-def _shared_reverb(sends: dict[str, np.ndarray], *, sample_rate: int, room_size: float,
-                   wrap: bool) -> dict[str, np.ndarray]:
-    """One reverb for all stems, its output shared back to the stems.
+def _add_shared_reverb(stems: dict[str, np.ndarray], sends: dict[str, float], *, sample_rate: int,
+                       room_size: float, wrap: bool) -> None:
+    """One reverb for all stems, its output shared back to the stems (in place).
 
     A reverb per stem is the costliest step of the mix, so the stems' sends are summed
     into one reverb (freeverb via pedalboard), and each stem gets the part of the wet
@@ -203,28 +203,30 @@ def _shared_reverb(sends: dict[str, np.ndarray], *, sample_rate: int, room_size:
     """
     import pedalboard
 
-    names = list(sends)
-    bus = np.zeros_like(sends[names[0]])
-    for x in sends.values():
-        bus += x
+    names = [k for k in sends if sends[k] > 0]
+    if not names:
+        return
+    bus = np.zeros_like(stems[names[0]])
+    for k in names:
+        bus += stems[k] * np.float32(sends[k])
     verb = pedalboard.Reverb(room_size=room_size, damping=0.5, wet_level=1.0, dry_level=0.0, width=1.0)
-    wet = verb(np.ascontiguousarray(bus.T), sample_rate).T
+    wet = np.ascontiguousarray(verb(np.ascontiguousarray(bus.T), sample_rate).T, dtype=np.float32)
+    del bus
     if len(names) == 1:
-        return {names[0]: np.ascontiguousarray(wet, dtype=np.float32)}
+        stems[names[0]] += wet
+        return
     window = max(1, int(1.5 * sample_rate / _BLOCK))
     mode = "wrap" if wrap else "nearest"
     # trailing window: a tail belongs to what was played before it
     energy = np.stack([
-        ndimage.uniform_filter1d(_block_power(sends[k]), size=window, mode=mode, origin=(window - 1) // 2)
+        ndimage.uniform_filter1d(_block_power(stems[k]) * sends[k] ** 2, size=window, mode=mode,
+                                 origin=(window - 1) // 2)
         for k in names
     ])
     total = energy.sum(0)
     share = np.where(total > 1e-12, energy / np.maximum(total, 1e-12), 1.0 / len(names))
-    out = {}
     for k, w in zip(names, share):
-        out[k] = (wet * _blocks_to_samples(w, len(wet))[:, None]).astype(np.float32)
-    # float rounding aside, sum(out) == wet; put any residue on the first stem
-    return out
+        stems[k] += wet * _blocks_to_samples(w, len(wet))[:, None]
 
 
 def mix_and_master(
@@ -243,7 +245,7 @@ def mix_and_master(
     Parameters
     ----------
     stems : dict of str -> np.ndarray, each (n, 2) float32
-        Dry stems, all the same length.
+        Dry stems, all the same length. Modified in place (and returned processed).
     style : str, optional
         Style name for the mix settings (reverb size and send per role, compression).
     roles : dict of str -> str, optional
@@ -266,17 +268,15 @@ def mix_and_master(
 
     mix_settings = get_style(style).mix
     roles = roles or {}
-    processed, sends = {}, {}
+    # The stems are processed in place (a 20-minute piece has gigabytes of stems).
+    processed, sends = stems, {}
     for name, stem in stems.items():
         role = roles.get(name, name if name in mix_settings.levels_db else "chords")
-        processed[name] = (stem * np.float32(db_to_gain(mix_settings.levels_db.get(role, 0.0)))).astype(np.float32)
-        send = mix_settings.reverb_sends.get(role, 0.0)
-        if send > 0.0:
-            sends[name] = processed[name] * np.float32(send)
-    if sends:
-        for name, wet in _shared_reverb(sends, sample_rate=sample_rate, room_size=mix_settings.room_size,
-                                        wrap=loop).items():
-            processed[name] += wet
+        if stem.dtype != np.float32 or not stem.flags.writeable:
+            stems[name] = stem = np.array(stem, dtype=np.float32)
+        stem *= np.float32(db_to_gain(mix_settings.levels_db.get(role, 0.0)))
+        sends[name] = mix_settings.reverb_sends.get(role, 0.0)
+    _add_shared_reverb(processed, sends, sample_rate=sample_rate, room_size=mix_settings.room_size, wrap=loop)
     if length is not None:
         for name, stem in processed.items():
             if len(stem) > length:
@@ -320,6 +320,6 @@ def mix_and_master(
         gain *= np.float32(db_to_gain(ceiling_db - 0.3 - _LIMITER_CEILING_DB))
     out = np.zeros_like(mix)
     for name in processed:
-        processed[name] = processed[name] * gain[:, None]
+        processed[name] *= gain[:, None]
         out += processed[name]
     return out, processed
