@@ -349,6 +349,8 @@ class CLICase:
 
 _OUT_SUFFIX = {"score": ".mp4", "cover": ".png", "colorize": ".png"}
 
+# One process per case costs ~1 s of CPU (Python, numpy and FFmpeg start-up), so the
+# library-level table above is the exhaustive one and this one covers each kind once.
 CLI_CASES = [
     CLICase("score-empty-file", empty_file, "score", r"file is empty"),
     CLICase("score-truncated-mp4", truncated_mp4, "score", r"truncated"),
@@ -357,7 +359,6 @@ CLI_CASES = [
     CLICase("score-text-as-mp4", text_as_mp4, "score", r"text file"),
     CLICase("score-audio-only", audio_only, "score", r"has no video stream \(audio only\?\)"),
     CLICase("score-zero-length", zero_length_mp4, "score", r"zero-length"),
-    CLICase("score-zero-length-mkv", zero_length_mkv, "score", r"zero-length"),
     CLICase("score-still-image", still_image_as_video, "score", r"still image, not a video"),
     CLICase("score-unknown-codec", unknown_codec_avi, "score", r"cannot decode"),
     CLICase("score-missing", missing, "score", r"no such file"),
@@ -368,16 +369,12 @@ CLI_CASES = [
             pre_existing_output=True),
     CLICase("analyze-video-without-audio", video_without_audio, "analyze", r"has no audio stream", output=None),
     CLICase("analyze-random-bytes-mp3", random_bytes_mp3, "analyze", r"not a media file", output=None),
-    CLICase("analyze-empty-file", empty_file, "analyze", r"file is empty", output=None),
     CLICase("analyze-image", still_image_as_video, "analyze", r"image, not audio", output=None),
     CLICase("analyze-folder", a_folder, "analyze", r"is a folder", output=None),
-    CLICase("analyze-missing", missing, "analyze", r"no such file", output=None),
     CLICase("cover-video-without-audio", video_without_audio, "cover", r"has no audio stream"),
     CLICase("colorize-text-as-jpg", text_as_jpg, "colorize", r"text file, not an image"),
     CLICase("colorize-bomb", bomb_png, "colorize", r"900 megapixels"),
     CLICase("colorize-truncated-jpeg", truncated_jpeg, "colorize", r"truncated"),
-    CLICase("colorize-missing", missing, "colorize", r"no such file"),
-    CLICase("colorize-folder", a_folder, "colorize", r"is a folder"),
 ]
 
 
@@ -474,3 +471,4 @@ def test_corpus_has_at_least_15_cases_per_level():
     assert len(CLI_CASES) >= 15
     kinds = {c.make for c in CLI_CASES}
     assert len(kinds) >= 12
+    assert {c.command for c in CLI_CASES} >= {"score", "analyze", "colorize"}
