@@ -185,7 +185,10 @@ def _bar_energies(cue: CueSheet, p: _Plan) -> np.ndarray:
 
 # ---------------------------------------------------------------------- melody
 def _theme_key(sec: FormSection, cue: CueSheet) -> tuple[str, int]:
-    return (sec.theme, sec.cue_index if len(cue.sections) > 1 else 0)
+    """Identity of a section's material: its theme letter, and its cue section when that
+    section brings its own latent (a new shot gets its own tune; otherwise themes recur)."""
+    steered = len(cue.sections) > 1 and cue.sections[sec.cue_index].latent is not None
+    return (sec.theme, sec.cue_index if steered else 0)
 
 
 def _phrase_latents(model, cue: CueSheet, sec: FormSection, p: _Plan, n_phrases: int,

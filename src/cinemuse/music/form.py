@@ -154,12 +154,15 @@ def plan_sections(n_bars: int, *, loop: bool = False, cue_boundaries: list[float
     if body_end <= 0:
         return [FormSection("ending", "", 0, 0, n_bars)]
     intro = 0 if loop else (4 if body_end >= 40 else 2 if body_end >= 12 else 1 if body_end >= 6 else 0)
+    cue_bars = sorted({int(round(b)) for b in (cue_boundaries or [])[1:] if 1 <= round(b) <= body_end - 2})
+    if cue_bars and not loop and cue_bars[0] <= 4:
+        intro = cue_bars[0]  # the first picture change ends the intro
     if intro:
         sections.append(FormSection("intro", "", 0, 0, intro))
-    # section starts: regular grid, or the cue's boundaries rounded to even bars
+    # section starts: regular grid, or the cue's boundaries rounded to the nearest bar
     size = _section_bars(body_end - intro)
     if cue_boundaries and len(cue_boundaries) > 1:
-        starts = sorted({intro} | {int(2 * round(b / 2)) for b in cue_boundaries[1:] if intro + 2 <= 2 * round(b / 2) <= body_end - 2})
+        starts = sorted({intro} | {b for b in cue_bars if b >= intro + 2})
     else:
         starts = list(range(intro, body_end, size))
         if len(starts) > 1 and body_end - starts[-1] < size // 2:
