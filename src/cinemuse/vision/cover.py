@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cinemuse.vision.cover_looks import LOOKS, choose_look
+from cinemuse.vision.cover_looks import LOOKS, choose_look, song_fingerprint
 from cinemuse.vision.cover_looks._canvas import Canvas, Palette
 
 STORE_SIZE = 3000
@@ -133,8 +133,10 @@ def make_palette(mood: MoodColour, rng: np.random.Generator) -> Palette:
     offsets = np.array([0.0, spread, -spread, 2 * spread, -0.5 * spread])
     rng.shuffle(offsets[1:])
     inks = np.stack([
-        oklch_in_gamut(float(np.clip(ink_l + rng.uniform(-0.06, 0.06) + 0.04 * k * (1 if light_bg else -1), 0.1, 0.97)),
-                       float(np.clip(C * rng.uniform(1.0, 1.5), 0.02, 0.25)), h0 + o)
+        oklch_in_gamut(
+            float(np.clip(ink_l + rng.uniform(-0.06, 0.06) + 0.04 * k * (1 if light_bg else -1),
+                          0.1, 0.97)),
+            float(np.clip(C * rng.uniform(1.0, 1.5), 0.02, 0.25)), h0 + o)
         for k, o in enumerate(offsets)
     ])
     accent_hue = h0 + float(rng.choice([-70.0, 60.0, 150.0]))
@@ -187,7 +189,7 @@ def _text_area_contrast(image: np.ndarray, box, colour) -> float:
 
 def draw_text(
     image: np.ndarray, *, title: str | None, artist: str | None, font: str | os.PathLike | None,
-    colour: tuple[float, float, float] | None, palette: Palette, rng: np.random.Generator,
+    colour: tuple[float, float, float] | None, palette: Palette, position: str = "bottom",
 ) -> TextResult | None:
     """Set title and artist on ``image`` (in place), legibly.
 
@@ -220,8 +222,7 @@ def draw_text(
     gap = int(u * 0.018)
     block_h = sum(heights) + gap * (len(lines) - 1)
     block_w = int(max(f.getlength(t) for t, f in lines))
-    top_or_bottom = rng.choice(["bottom", "top"])
-    y0 = h - margin - block_h if top_or_bottom == "bottom" else margin
+    y0 = h - margin - block_h if position == "bottom" else margin
     x0 = margin
     pad = int(u * 0.025)
     box = (max(0, x0 - pad), max(0, y0 - pad), min(w, x0 + block_w + pad),
@@ -310,9 +311,16 @@ def draw_cover(
     # the square, thumbnail and vertical variants of one cover share their colours
     palette = make_palette(mood, np.random.default_rng([seed, 1]))
     canvas = Canvas(width, height)
-    LOOKS[look](canvas, profile, palette, np.random.default_rng([seed, 2]))
+    position = "bottom" if np.random.default_rng([seed, 3]).random() < 0.65 else "top"
+    if title or artist:
+        # keep the motif out of the band the text will take
+        band = min(width, height) * (0.24 if (title and artist) else 0.18)
+        canvas.frame = ((0.0, 0.0, float(width), height - band) if position == "bottom"
+                        else (0.0, band, float(width), float(height)))
+    LOOKS[look](canvas, profile, palette, np.random.default_rng([seed, 2]),
+                np.random.default_rng([song_fingerprint(profile), 2]))
     text = draw_text(canvas.image, title=title, artist=artist, font=font, colour=text_colour,
-                     palette=palette, rng=np.random.default_rng([seed, 3]))
+                     palette=palette, position=position)
     return Cover(image=canvas.image, look=look, seed=seed, mood=mood, text=text, palette=palette)
 
 

@@ -1,5 +1,7 @@
 """The visual families of covers. Each look is a module with
-``draw(canvas, profile, palette, rng)`` that paints the whole canvas from the song's data.
+``draw(canvas, profile, palette, rng, song_rng)`` that paints the whole canvas from the
+song's data. ``song_rng`` is seeded from the song itself (its structure belongs to the song);
+``rng`` from the user's seed (variation between variants).
 
 ========  ==========================================================================
 ridges    stacked ridge lines, one per time slice of the song's own spectrogram
@@ -23,6 +25,18 @@ LOOKS = {
     "bauhaus": bauhaus.draw,
     "horizon": horizon.draw,
 }
+
+
+def song_fingerprint(profile) -> int:
+    """A stable integer from the song's analysis (tempo, key, duration, harmony)."""
+    import zlib
+
+    import numpy as np
+
+    parts = [round(float(profile.tempo_bpm)), int(profile.tonic), profile.mode,
+             round(float(profile.duration)),
+             *np.round(np.asarray(profile.chroma_mean, dtype=np.float64) * 8).astype(int).tolist()]
+    return zlib.crc32(repr(parts).encode())
 
 
 def choose_look(profile) -> str:

@@ -41,6 +41,9 @@ class Canvas:
         self.width, self.height = int(width), int(height)
         self.unit = float(min(width, height))  # shapes scale with the short side
         self.image = np.zeros((self.height, self.width, 3), dtype=np.uint8)
+        # where the looks place their main motif; the cover shrinks it to keep a band free
+        # for the title and artist (backgrounds still fill the whole canvas)
+        self.frame = (0.0, 0.0, float(width), float(height))
 
     # --- fills
     def fill_gradient(self, top: np.ndarray, bottom: np.ndarray, *, angle_deg: float = 90.0,

@@ -10,15 +10,17 @@ import numpy as np
 from cinemuse.vision.cover_looks._canvas import Canvas, Palette
 
 
-def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) -> None:
+def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,
+         song_rng: np.random.Generator) -> None:
     w, h, u = canvas.width, canvas.height, canvas.unit
     canvas.fill_gradient(palette.background, palette.background2, angle_deg=90)
     n = 3 if profile.beats_per_bar == 3 else 4
     cols = n
     rows = max(n, int(round(n * h / w)))
+    fx0, fy0, fx1, fy1 = canvas.frame
     margin = u * 0.08
-    cell = min((w - 2 * margin) / cols, (h - 2 * margin) / rows)
-    ox, oy = (w - cell * cols) / 2, (h - cell * rows) / 2
+    cell = min((fx1 - fx0 - 2 * margin) / cols, (fy1 - fy0 - 2 * margin) / rows)
+    ox, oy = (fx0 + fx1 - cell * cols) / 2, (fy0 + fy1 - cell * rows) / 2
     duration = max(profile.duration, 1e-6)
     labels = sorted({s.label for s in profile.sections}) or ["A"]
     starts = np.array([s.start for s in profile.sections] or [0.0])
@@ -35,17 +37,18 @@ def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) ->
             x1, y1 = x0 + cell - 2 * gap, y0 + cell - 2 * gap
             cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2
             # a tinted tile behind every other cell gives the grid structure
-            if (r + c + rng.integers(0, 2)) % 2 == 0:
+            if (r + c + song_rng.integers(0, 2)) % 2 == 0:
                 canvas.polygon(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]), colour,
                                alpha=0.18)
-            kind = rng.choice(["circle", "quarter", "half", "bars"],
+            pick = song_rng if rng.random() < 0.75 else rng  # mostly the song's own grid
+            kind = pick.choice(["circle", "quarter", "half", "bars"],
                               p=[0.2 + 0.3 * e, 0.3 - 0.1 * e, 0.3 - 0.1 * e, 0.2 - 0.1 * e])
             if kind == "circle":
                 canvas.circle((cx, cy), half * (0.35 + 0.6 * e), colour)
                 if e > 0.7:
                     canvas.circle((cx, cy), half * 0.22, palette.accent)
             elif kind == "quarter":
-                corner = rng.integers(0, 4)
+                corner = pick.integers(0, 4)
                 px, py = (x0, x1, x1, x0)[corner], (y0, y0, y1, y1)[corner]
                 a0 = (0, 90, 180, 270)[corner]
                 ang = np.deg2rad(np.linspace(a0, a0 + 90, 90))
@@ -56,7 +59,7 @@ def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) ->
                 pts[:, 1] = np.clip(pts[:, 1], y0, y1)
                 canvas.polygon(pts, colour)
             elif kind == "half":
-                a0 = float(rng.choice([0, 90, 180, 270]))
+                a0 = float(pick.choice([0, 90, 180, 270]))
                 ang = np.deg2rad(np.linspace(a0, a0 + 180, 120))
                 rad = half * (0.7 + 0.3 * e)
                 pts = np.stack([cx + rad * np.cos(ang), cy + rad * np.sin(ang)], 1)

@@ -10,7 +10,8 @@ import numpy as np
 from cinemuse.vision.cover_looks._canvas import Canvas, Palette
 
 
-def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) -> None:
+def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,
+         song_rng: np.random.Generator) -> None:
     w, h, u = canvas.width, canvas.height, canvas.unit
     canvas.fill_gradient(palette.background, palette.background2, angle_deg=rng.uniform(0, 180))
     energy = np.asarray(profile.energy_curve, dtype=np.float64)
@@ -20,10 +21,12 @@ def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) ->
     # field: a few seeded waves; their frequency grows with arousal (busier music, busier field)
     n_waves = 4
     freq = (0.5 + 0.9 * (profile.arousal + 1) / 2) / u
-    k = rng.normal(0, 1, size=(n_waves, 2)) * freq * 2 * np.pi
-    phase = rng.uniform(0, 2 * np.pi, size=n_waves)
-    amp = rng.uniform(0.6, 1.2, size=n_waves)
-    base_angle = rng.uniform(-0.6, 0.6)
+    # the field's shape belongs to the song; the variant seed only nudges it
+    k = (song_rng.normal(0, 1, size=(n_waves, 2)) + rng.normal(0, 0.25, size=(n_waves, 2))) \
+        * freq * 2 * np.pi
+    phase = song_rng.uniform(0, 2 * np.pi, size=n_waves) + rng.uniform(-0.8, 0.8, n_waves)
+    amp = song_rng.uniform(0.6, 1.2, size=n_waves)
+    base_angle = song_rng.uniform(-0.6, 0.6)
 
     def energy_at_x(x):
         return np.interp(np.clip(x / w, 0, 1) * duration, times, energy)
@@ -62,10 +65,3 @@ def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) ->
                            for i in sec_idx]) == label) & (thick == tclass))
             lines = [pts[: lengths[i], i] for i in sel]
             canvas.polylines(lines, colour, u * (0.0013 + 0.0012 * tclass))
-    # accents: the downbeats of the loudest section as small discs along a line
-    loud = max(profile.sections, key=lambda s: s.energy) if profile.sections else None
-    if loud is not None:
-        db = [t for t in profile.downbeats if loud.start <= t < loud.end][:12]
-        y = h * rng.uniform(0.2, 0.8)
-        for t in db:
-            canvas.circle((t / duration * w, y), u * 0.006, palette.accent)

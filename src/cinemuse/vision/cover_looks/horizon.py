@@ -10,7 +10,8 @@ import numpy as np
 from cinemuse.vision.cover_looks._canvas import Canvas, Palette, smooth_curve
 
 
-def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) -> None:
+def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,
+         song_rng: np.random.Generator) -> None:
     w, h, u = canvas.width, canvas.height, canvas.unit
     canvas.fill_gradient(palette.background2, palette.background, angle_deg=90)
     loud = np.asarray(profile.loudness_curve, dtype=np.float64)

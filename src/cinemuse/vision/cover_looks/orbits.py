@@ -10,14 +10,17 @@ import numpy as np
 from cinemuse.vision.cover_looks._canvas import Canvas, Palette
 
 
-def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) -> None:
+def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,
+         song_rng: np.random.Generator) -> None:
     w, h, u = canvas.width, canvas.height, canvas.unit
     canvas.fill_gradient(palette.background, palette.background2, radial=True,
                          centre=(0.5, 0.45))
-    cx, cy = w * 0.5, h * (0.46 if h > w * 1.2 else 0.5)
+    fx0, fy0, fx1, fy1 = canvas.frame
+    cx, cy = (fx0 + fx1) / 2, (fy0 + fy1) / 2
+    fu = min(fx1 - fx0, fy1 - fy0)
     sections = profile.sections or []
     n_rings = max(len(sections), 1)
-    r_in, r_out = u * 0.12, u * rng.uniform(0.40, 0.44)
+    r_in, r_out = fu * 0.12, fu * rng.uniform(0.40, 0.44)
     radii = np.linspace(r_in + (r_out - r_in) / n_rings, r_out, n_rings)
     rotation = rng.uniform(0, 360)
     beats = np.asarray(profile.beats)

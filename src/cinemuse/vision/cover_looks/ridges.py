@@ -12,7 +12,8 @@ import numpy as np
 from cinemuse.vision.cover_looks._canvas import Canvas, Palette, smooth_curve
 
 
-def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) -> None:
+def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,
+         song_rng: np.random.Generator) -> None:
     w, h, u = canvas.width, canvas.height, canvas.unit
     canvas.fill_gradient(palette.background, palette.background2, angle_deg=90)
     spectrum = np.asarray(profile.spectrum, dtype=np.float64)  # (slices, bands)
@@ -22,9 +23,11 @@ def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) ->
     n_lines = int(np.clip(len(spectrum), 24, 64))
     rows = np.linspace(0, len(spectrum) - 1, n_lines).round().astype(int)
     # frame: a centred block; taller canvases get more vertical room, not wider lines
+    fx0, fy0, fx1, fy1 = canvas.frame
+    fw, fh = fx1 - fx0, fy1 - fy0
     width_frac = rng.uniform(0.62, 0.74)
-    x0, x1 = w * (0.5 - width_frac / 2), w * (0.5 + width_frac / 2)
-    top, bottom = h * 0.2, h * 0.86
+    x0, x1 = fx0 + fw * (0.5 - width_frac / 2), fx0 + fw * (0.5 + width_frac / 2)
+    top, bottom = fy0 + fh * 0.2, fy0 + fh * 0.88
     n_pts = 220
     xs = np.linspace(x0, x1, n_pts)
     # a bell-shaped window keeps the edges flat, so ridges rise from a calm baseline
@@ -50,7 +53,10 @@ def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) ->
         label = profile.sections[max(section_of[i], 0)].label if profile.sections else "A"
         colour = palette.ink(labels.index(label) if label in labels else 0)
         canvas.polyline(line, colour, thickness)
-    # one accent: a small disc marking the loudest moment of the song, top right
+    # one accent: a short rule under the block at the loudest moment of the song
     loud_t = float(profile.curve_times[int(np.argmax(profile.energy_curve))]) / max(
         profile.duration, 1e-9)
-    canvas.circle((x0 + (x1 - x0) * loud_t, top - u * 0.06), u * 0.012, palette.accent)
+    ax = x0 + (x1 - x0) * loud_t
+    ay = bottom + spacing * 3.5
+    canvas.polyline(np.array([[ax - u * 0.03, ay], [ax + u * 0.03, ay]]), palette.accent,
+                    max(3.0, u * 0.004))

@@ -24,7 +24,8 @@ def _bar_chroma(profile, max_cols: int) -> np.ndarray:
     return bars
 
 
-def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) -> None:
+def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,
+         song_rng: np.random.Generator) -> None:
     w, h, u = canvas.width, canvas.height, canvas.unit
     canvas.fill_gradient(palette.background, palette.background2, angle_deg=rng.uniform(60, 120))
     max_cols = int(rng.choice([16, 20, 24])) if w <= h * 1.2 else 32
@@ -33,12 +34,14 @@ def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator) ->
     # circle of fifths, tonic in the middle row
     fifths = [(profile.tonic + 7 * k) % 12 for k in range(-6, 6)]
     grid = bars[fifths]  # (12, n_cols)
-    margin_x, margin_y = w * 0.1, h * 0.14
-    cell_w = (w - 2 * margin_x) / n_cols
-    cell_h = (h - 2 * margin_y) / 12
+    fx0, fy0, fx1, fy1 = canvas.frame
+    fw, fh = fx1 - fx0, fy1 - fy0
+    margin_x, margin_y = fw * 0.1, fh * 0.12
+    cell_w = (fw - 2 * margin_x) / n_cols
+    cell_h = (fh - 2 * margin_y) / 12
     cell = min(cell_w, cell_h)
-    ox = (w - cell * n_cols) / 2
-    oy = (h - cell * 12) / 2
+    ox = fx0 + (fw - cell * n_cols) / 2
+    oy = fy0 + (fh - cell * 12) / 2
     shape = rng.choice(["dot", "pill", "diamond"])
     for row in range(12):
         colour = palette.ink(abs(row - 6) // 2)
