@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -60,8 +60,7 @@ KEYFRAME_STEP = 0.25  # seconds between stored keyframes (doubles when the store
 KEYFRAME_LIMIT = 400  # at most this many small keyframes are held (memory stays flat)
 
 _HIST_BINS = (8, 4, 4)  # joint H x S x V histogram for shot-change distances
-_HUE_BINS = 12
-_SAT_WEIGHTS = np.array([0.125, 0.375, 0.625, 0.875], np.float32)  # centres of 4 saturation bins
+_SAT_WEIGHTS = np.array([0.125, 0.375, 0.625, 0.875], np.float32)  # centres of the S bins
 _DIST_THUMB = (16, 9)  # colour thumbnail for frame-to-frame pixel distances
 
 
@@ -290,15 +289,16 @@ class _Batcher:
 
     def reset_batch(self) -> None:
         self.b_time, self.b_hist, self.b_thumb, self.b_blend = [], [], [], []
-        self.b_hs, self.b_scal = [], []
+        self.b_scal = []
 
-    def add(self, t: float, hist, thumb, blend_thumb, hs, brightness, saturation, motion) -> None:
+    def add(self, t: float, hist, thumb, grey, motion) -> None:
+        """One frame: joint HSV histogram (counts), 16x9 colour thumbnail, quarter-size grey
+        frame, and the summed absolute grey difference from the previous frame."""
         self.b_time.append(t)
         self.b_hist.append(hist)
         self.b_thumb.append(thumb)
-        self.b_blend.append(blend_thumb)
-        self.b_hs.append(hs)
-        self.b_scal.append((brightness, saturation, motion))
+        self.b_blend.append(grey)
+        self.b_scal.append(motion)
         if len(self.b_time) >= _BATCH:
             self.flush()
 
@@ -306,12 +306,19 @@ class _Batcher:
         if not self.b_time:
             return
         times = np.array(self.b_time)
-        hist = np.stack(self.b_hist).astype(np.float32)  # (B, 128)
+        counts = np.stack(self.b_hist).astype(np.float32)  # (B, 8*4*4) joint H x S x V counts
+        n_px = max(1.0, float(counts[0].sum()))
+        hist = counts * (1.0 / n_px)
         thumb_u8 = np.stack(self.b_thumb)  # (B, 9, 16, 3) uint8
         thumb = thumb_u8.reshape(len(times), -1).astype(np.float32) * (1 / 255)
         blend = np.stack(self.b_blend).reshape(len(times), -1).astype(np.float32) * (1 / 255)
-        hs = np.stack(self.b_hs)  # (B, hue bins, 4)
-        scal = np.array(self.b_scal, np.float64)
+        # brightness (mean luma), saturation (from the histogram's S bins), motion (mean |diff|)
+        hsv_hist = hist.reshape(len(times), *_HIST_BINS)
+        scal = np.column_stack([
+            blend.mean(1),
+            hsv_hist.sum(axis=(1, 3)) @ _SAT_WEIGHTS,
+            np.array(self.b_scal, np.float64) / (255.0 * blend.shape[1]),
+        ])
         B = len(times)
         if self.hist_prev is None:  # the first frame stands in for the frames before it
             self.hist_prev = np.repeat(hist[:1], self.history, 0)
@@ -381,11 +388,11 @@ class _Batcher:
         rg = rgbf[..., 0] - rgbf[..., 1]
         yb = 0.5 * (rgbf[..., 0] + rgbf[..., 1]) - rgbf[..., 2]
         colourful = np.sqrt(rg.var(1) + yb.var(1)) + 0.3 * np.sqrt(rg.mean(1) ** 2 + yb.mean(1) ** 2)
-        hue_hist = hs @ _SAT_WEIGHTS  # (B, hue bins): each bin weighted by its saturation
+        # dominant hue: hue histogram (summed over V), each bin weighted by its saturation
+        hue_hist = hsv_hist.sum(axis=3) @ _SAT_WEIGHTS  # (B, hue bins)
         dom = hue_hist.argmax(1)
-        n_px = max(1.0, float(hs[0].sum()))
-        hue_strength = hue_hist[np.arange(B), dom] / n_px
-        hue_deg = (dom + 0.5) * (360.0 / _HUE_BINS)
+        hue_strength = hue_hist[np.arange(B), dom]
+        hue_deg = (dom + 0.5) * (360.0 / _HIST_BINS[0])
         prev_t = self.scalars.data[self.scalars.n - 1, 0] if self.scalars.n else times[0]
         dt = np.diff(np.concatenate([[prev_t], times]))
         self.scalars.extend(np.column_stack(
@@ -437,25 +444,17 @@ def analyze_frames(
                 raise ValueError(f"expected RGB frames (h, w, 3), got {rgb.shape}")
             h, w = rgb.shape[:2]
             frame_size = (w, h)
-            # half size (an exact 2:1 area reduction is cv2's fast path at 160x90) for motion,
-            # quarter size for colour statistics and histograms
+            # half size (an exact 2:1 area reduction is cv2's fast path at 160x90), then a
+            # bilinear 2:1 step to quarter size (clean after the area step, and 3x cheaper
+            # than cv2's non-integer area path): everything is measured at quarter size
             small = cv2.resize(rgb, (max(8, w // 2), max(8, h // 2)), interpolation=area)
-            grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-            # the half-size frame is already area-averaged, so a bilinear 2:1 step is clean
-            # enough (and 3x cheaper than cv2's non-integer area path)
             quarter = cv2.resize(small, (max(4, w // 4), max(4, h // 4)), interpolation=linear)
             hsv = cv2.cvtColor(quarter, cv2.COLOR_RGB2HSV)  # H in 0..179
-            hist = cv2.calcHist([hsv], [0, 1, 2], None, hist_sizes, hist_ranges)
-            hist = hist.reshape(-1) * (1.0 / (quarter.shape[0] * quarter.shape[1]))
-            hs = cv2.calcHist([hsv], [0, 1], None, [_HUE_BINS, 4], [0, 180, 0, 256])
-            motion = 0.0 if prev_grey is None else cv2.mean(cv2.absdiff(grey, prev_grey))[0] / 255.0
+            grey = cv2.cvtColor(quarter, cv2.COLOR_RGB2GRAY)
+            hist = cv2.calcHist([hsv], [0, 1, 2], None, hist_sizes, hist_ranges).reshape(-1)
+            motion = 0.0 if prev_grey is None else cv2.norm(grey, prev_grey, cv2.NORM_L1)
             prev_grey = grey
-            batch.add(
-                float(t), hist,
-                cv2.resize(quarter, _DIST_THUMB, interpolation=area),  # colour 16x9: distances
-                cv2.cvtColor(quarter, cv2.COLOR_RGB2GRAY),  # grey quarter size: blend test
-                hs, cv2.mean(grey)[0] / 255.0, cv2.mean(hsv)[1] / 255.0, motion,
-            )
+            batch.add(float(t), hist, cv2.resize(quarter, _DIST_THUMB, interpolation=area), grey, motion)
             if keep_keyframes:
                 keyframes.offer(float(t), rgb)
             stage.advance()
@@ -653,6 +652,54 @@ def visual_beats(
     return np.sort(beats)
 
 
+def prefetch(items: Iterable, *, depth: int = 24) -> Iterator:
+    """Iterate ``items`` on a helper thread, ``depth`` items ahead of the consumer.
+
+    Video decoding (FFmpeg, which releases the GIL) then overlaps with the analysis of the
+    frames already decoded, instead of the two taking turns. Memory: at most ``depth`` items.
+    An exception raised by ``items`` is re-raised in the consumer; if the consumer stops early,
+    the helper thread stops too.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=work, name="cinemuse-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        close = getattr(items, "close", None)
+        thread.join(timeout=1.0)
+        if close is not None and not thread.is_alive():
+            close()
+
+
 def analyze_video(
     path,
     *,
@@ -673,7 +720,7 @@ def analyze_video(
     total = info.frame_count
     try:
         result = analyze_frames(
-            iter_frames(path, size=size),
+            prefetch(iter_frames(path, size=size)),
             total=total or None,
             keep_keyframes=keep_keyframes,
             progress=progress,
