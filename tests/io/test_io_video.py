@@ -148,6 +148,25 @@ def test_rotation_metadata_is_applied(tmp_path, rotation, expected_shape, red_co
     assert small.shape[:2] == (expected_shape[0] // 2, expected_shape[1] // 2)
 
 
+def test_raw_stream_without_timestamps(tmp_path):
+    """A bare .h264 elementary stream has no container timestamps: nominal rate, no crash."""
+    path = tmp_path / "raw.h264"
+    with av.open(str(path), "w", format="h264") as c:
+        s = c.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(20):
+            f = av.VideoFrame.from_ndarray(shot_picture(i // 10, 64, 48), format="rgb24")
+            f.pts = i
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode(None):
+            c.mux(p)
+    info = video.probe_video(path)
+    assert info.frame_count == 20 and info.duration == pytest.approx(0.8)
+    times = [t for t, _ in video.iter_frames(path, size=(16, 12))]
+    np.testing.assert_allclose(times, np.arange(20) / 25, atol=1e-9)
+
+
 def test_iter_frames_is_lazy_and_validates_eagerly(tmp_path, cut_video):
     frames = video.iter_frames(cut_video.path)
     assert not isinstance(frames, (list, tuple))

@@ -295,15 +295,19 @@ def _duration_from_packets(p: Path, stream) -> float:
     _, container = _open_input(p)
     try:
         s = container.streams[stream.index]
-        first, end = None, None
+        first, end, count = None, None, 0
         for packet in container.demux(s):
+            count += 1 if packet.size else 0
             if packet.pts is None:
                 continue
             t0 = float(packet.pts * s.time_base)
             t1 = t0 + float((packet.duration or 0) * s.time_base)
             first = t0 if first is None else min(first, t0)
             end = t1 if end is None else max(end, t1)
-        return 0.0 if first is None else end - first
+        if first is None:  # a raw stream without timestamps: count frames at the nominal rate
+            rate = s.average_rate or s.guessed_rate or s.base_rate
+            return count / float(rate) if rate else 0.0
+        return end - first
     finally:
         container.close()
 
@@ -399,7 +403,7 @@ def _frames(info: VideoInfo, *, size, fps, interpolation, progress) -> Iterator[
                     if frame.pts is not None and tb is not None:
                         t = float((frame.pts - (start or 0)) * tb)
                     else:  # raw streams without timestamps: best we can do
-                        t = last_time + nominal if last_time > -math.inf else 0.0
+                        t = round(last_time + nominal, 9) if last_time > -math.inf else 0.0
                     last_time = t
                     if t - reported >= 1.0:
                         stage.advance(t - reported)
