@@ -40,6 +40,31 @@ def stems_error_db(piece) -> float:
     return float(10 * np.log10(np.sum(residual**2) / np.sum(piece.audio.astype(np.float64) ** 2) + 1e-30))
 
 
+def melody_figures(piece) -> dict:
+    """Strong-beat chord tones and empty bars of the melody (between its first and last note)."""
+    beat = 60.0 / piece.tempo
+    bar = beat * piece.meter
+    strong = hits = 0
+    for pitch, start, _end in piece.melody:
+        pos = (start - piece.first_downbeat) / beat
+        if abs(pos - round(pos)) < 1e-3 and round(pos) % 2 == 0:  # beats 1 and 3
+            strong += 1
+            for a, b, pcs in piece.chord_tones:
+                if a - 1e-6 <= start < b:
+                    hits += int(pitch % 12 in pcs)
+                    break
+    empty = 0
+    if piece.melody:
+        first = min(n[1] for n in piece.melody)
+        last = max(n[2] for n in piece.melody)
+        k = int(np.floor((first - piece.first_downbeat) / bar + 1e-6))
+        while piece.first_downbeat + (k + 1) * bar <= last + 1e-6:
+            a, b = piece.first_downbeat + k * bar, piece.first_downbeat + (k + 1) * bar
+            empty += not any(s < b and e > a for _, s, e in piece.melody)
+            k += 1
+    return {"strong_beat_chord_tones": round(hits / max(strong, 1), 3), "empty_melody_bars": empty}
+
+
 def seam_figures(audio: np.ndarray) -> dict:
     a = audio.astype(np.float64)
     steps = np.abs(np.diff(a, axis=0)).max(axis=1)
@@ -114,6 +139,7 @@ def main() -> None:
                 "lufs": round(integrated_loudness(piece.audio, sample_rate=SR), 2),
                 "true_peak_dbtp": round(true_peak_db(piece.audio, exact=True), 2),
                 "stems_sum_error_db": round(stems_error_db(piece), 1),
+                **melody_figures(piece),
                 "wall_s": round(wall, 2),
                 "cpu_s": round(cpu, 2),
                 "audio_x_realtime": round(duration / wall, 1),

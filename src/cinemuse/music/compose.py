@@ -80,6 +80,7 @@ class Piece:
     sample_rate: int = SAMPLE_RATE
     chords: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, symbol)
     melody: list[tuple[int, float, float]] = field(default_factory=list)  # (pitch, start, end)
+    chord_tones: list[tuple[float, float, tuple[int, ...]]] = field(default_factory=list)  # pitch classes
     first_downbeat: float = 0.0
     loop: bool = False
 
@@ -330,6 +331,10 @@ def _spans(chords: list[Chord], p: _Plan, energies: np.ndarray, hit_times: list[
             spans[-1] = ChordSpan(prev.chord, prev.start, start + half, prev.energy, prev.on_bar)
         else:
             spans.append(ChordSpan(chord, start, start + half, e, slot % 2 == 0))
+    # lead-in before the first downbeat: the first chord already sounds (no silent gap)
+    first = spans[0]
+    if first.start > 0.05:
+        spans[0] = ChordSpan(first.chord, 0.0, first.end, first.energy, first.on_bar)
     # the last chord holds to the end of the piece (the ring-out)
     last = spans[-1]
     spans[-1] = ChordSpan(last.chord, last.start, t.duration, last.energy, last.on_bar)
@@ -485,6 +490,7 @@ def compose(
         tempo=float(t.tempo), key=f"{NOTE_NAMES[p.tonic]} {p.mode}", hit_times=hit_times,
         style=style.name, mode=p.mode, meter=t.meter, duration=float(cue.duration),
         sample_rate=sample_rate, chords=chord_rows, melody=mel_rows,
+        chord_tones=[(s.start, s.end, s.chord.pitch_classes(p.tonic)) for s in spans],
         first_downbeat=t.first_downbeat, loop=cue.loop,
     )
     if render:
