@@ -17,6 +17,8 @@ Prints one JSON object per line:
   measured in a fresh subprocess (target: flat, i.e. not growing with length).
 - ``replace_audio``: video packets byte-identical and pts equal after ``replace_audio``;
   ``moov`` before ``mdat`` (faststart); codec, profile, pixel format of the result.
+- ``browser_playback``: the same file played in headless Chromium's ``<video>`` element
+  (when Chromium is installed: ``apt-get install chromium-headless-shell``).
 
 The test videos are made in a temporary folder: the 60 s one is encoded (x264), the 10 min one
 is the 60 s one's packets repeated ten times with shifted timestamps (a remux, so it takes
@@ -269,6 +271,16 @@ def main() -> None:
             duration_in_out=[round(info_short.duration, 3), round(info_out.duration, 3)],
             **mp4_facts(out),
             met=bool(same_bytes and same_pts and mp4_facts(out)["faststart"]),
+        )
+
+        from tests.io.browser_check import browser_check, chromium
+
+        played = browser_check(out, timeout=60)
+        emit(
+            figure="browser_playback",
+            browser=chromium(),
+            file="replace_audio output (60 s 1280x720 H.264 + AAC, faststart)",
+            **(played or {"ok": None, "note": "no Chromium installed; skipped"}),
         )
 
 
