@@ -99,3 +99,18 @@ def test_whitened_latents_keep_similar_shots_close():
 def test_single_shot_video_plans():
     cue = plan_cues(fake_analysis(duration=1.5))
     assert len(cue.sections) == 1 and cue.hits == []
+
+
+def test_music_ducks_under_the_original_sound():
+    from cinemuse.pipelines.score import duck_music
+
+    sr = 8000
+    t = np.arange(4 * sr) / sr
+    music = np.column_stack([0.3 * np.sin(2 * np.pi * 220 * t)] * 2).astype(np.float32)
+    speech = np.where((t > 1) & (t < 2), 0.3 * np.sin(2 * np.pi * 500 * t), 0.0)
+    original = np.column_stack([speech, speech]).astype(np.float32)
+    out = duck_music(music, original, sr, duck_db=12)
+    music_part = out - original
+    rms = lambda a, b: float(np.sqrt(np.mean(music_part[int(a * sr):int(b * sr), 0] ** 2)))  # noqa: E731
+    assert rms(1.3, 1.9) < 0.35 * rms(0.2, 0.9)  # about -12 dB while the original speaks
+    assert rms(3.2, 3.9) > 0.9 * rms(0.2, 0.9)  # back up afterwards

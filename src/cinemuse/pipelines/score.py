@@ -90,8 +90,8 @@ def duck_music(
     """Mix ``original`` (the video's own sound) under ``music``, lowering the music by
     ``duck_db`` wherever the original is active (speech, effects), so it stays intelligible.
 
-    A side-chain: the original's RMS in 50 ms blocks, compared with its own quiet level,
-    drives a gain that falls in ~50 ms and recovers in ~400 ms.
+    A side-chain: the original's RMS in 50 ms blocks (active when 10 dB above its own quiet
+    level, or above -30 dBFS) drives a gain that falls within one block and recovers in ~400 ms.
 
     Parameters
     ----------
@@ -111,8 +111,10 @@ def duck_music(
     padded[:n] = orig.mean(1)
     rms = np.sqrt(np.mean(padded.reshape(nb, block) ** 2, axis=1) + 1e-12)
     db = 20 * np.log10(rms)
+    # active: clearly above the track's own noise floor, and anything louder than -30 dBFS
+    # (so continuous speech or music ducks too, while a faint hum does not)
     floor = max(-60.0, float(np.percentile(db, 20)))
-    active = (db > floor + 10) & (db > -45)
+    active = db > max(-45.0, min(floor + 10.0, -30.0))
     target = np.where(active, -abs(duck_db), 0.0)
     gain_db = np.zeros(nb)
     g = 0.0
