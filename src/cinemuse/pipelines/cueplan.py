@@ -52,6 +52,7 @@ MIN_SECTION = 2.0  # seconds; shorter shots merge into a neighbour
 TEMPO_RANGE = (70.0, 140.0)
 TEMPO_STEP = 0.25
 ENERGY_STEP = 0.25  # seconds between energy-curve points
+IMPACT_SPACING = 1.0  # seconds: a motion-impact hit keeps this far from any other hit
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,8 @@ def plan_cues(
     taken = np.array([h.time for h in hits])
     if impacts and len(analysis.beats):
         for bt in analysis.beats:
-            if taken.size and np.min(np.abs(taken - bt)) < 0.4:
+            # sparing: an accent at every twitch would clutter the music
+            if taken.size and np.min(np.abs(taken - bt)) < IMPACT_SPACING:
                 continue
             i = int(np.searchsorted(analysis.times, bt))
             hits.append(Hit(time=float(bt), kind="impact", strength=0.5, frame=i))
