@@ -190,6 +190,7 @@ def _text_area_contrast(image: np.ndarray, box, colour) -> float:
 def draw_text(
     image: np.ndarray, *, title: str | None, artist: str | None, font: str | os.PathLike | None,
     colour: tuple[float, float, float] | None, palette: Palette, position: str = "bottom",
+    max_width_fraction: float = 1.0,
 ) -> TextResult | None:
     """Set title and artist on ``image`` (in place), legibly.
 
@@ -207,7 +208,7 @@ def draw_text(
     title_font_path = str(font) if font else str(default_font(True))
     artist_font_path = str(font) if font else str(default_font(False))
     margin = int(u * 0.07)
-    max_width = w - 2 * margin
+    max_width = int((w - 2 * margin) * max_width_fraction)
     lines = []  # (text, font)
     for text, path, size in ((title, title_font_path, 0.075), (artist, artist_font_path, 0.042)):
         if not text:
@@ -241,7 +242,9 @@ def draw_text(
     scrim_alpha = 0.0
     if contrast < MIN_CONTRAST:
         text_is_light = relative_luminance(np.asarray(colour)) > 0.18
-        scrim_colour = np.array([0.02, 0.02, 0.03]) if text_is_light else np.array([0.98] * 3)
+        # a deep (or pale) tint of the background, so the panel belongs to the palette
+        bg = np.asarray(palette.background, dtype=np.float64)
+        scrim_colour = bg * 0.22 if text_is_light else 1.0 - (1.0 - bg) * 0.12
         original = image[box[1]:box[3], box[0]:box[2]].astype(np.float32)
         # a panel with soft edges, so it reads as part of the design
         bh, bw = original.shape[:2]
@@ -312,7 +315,12 @@ def draw_cover(
     palette = make_palette(mood, np.random.default_rng([seed, 1]))
     canvas = Canvas(width, height)
     position = "bottom" if np.random.default_rng([seed, 3]).random() < 0.65 else "top"
-    if title or artist:
+    text_width = 1.0
+    if (title or artist) and width > 1.3 * height:
+        # wide frames (thumbnails): text in the left third, motif in the rest
+        canvas.frame = (width * 0.36, 0.0, float(width), float(height))
+        position, text_width = "bottom", 0.34
+    elif title or artist:
         # keep the motif out of the band the text will take
         band = min(width, height) * (0.24 if (title and artist) else 0.18)
         canvas.frame = ((0.0, 0.0, float(width), height - band) if position == "bottom"
@@ -320,7 +328,7 @@ def draw_cover(
     LOOKS[look](canvas, profile, palette, np.random.default_rng([seed, 2]),
                 np.random.default_rng([song_fingerprint(profile), 2]))
     text = draw_text(canvas.image, title=title, artist=artist, font=font, colour=text_colour,
-                     palette=palette, position=position)
+                     palette=palette, position=position, max_width_fraction=text_width)
     return Cover(image=canvas.image, look=look, seed=seed, mood=mood, text=text, palette=palette)
 
 
