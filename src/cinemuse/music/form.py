@@ -68,6 +68,7 @@ def fit_timing(
     needed. Without a tempo, the one nearest ``target_tempo`` that makes the ring-out
     1 to 2 bars long is chosen.
     """
+    first_downbeat = min(max(0.0, first_downbeat), 0.5 * duration)  # a lead-in, not the piece
     span = duration - (0.0 if loop else first_downbeat)
     if loop:
         first_downbeat = 0.0
@@ -94,6 +95,8 @@ def fit_timing(
                 best = (cost, t, n_bars)
         if 60.0 * meter * (n_bars - 1) / span > hi * 1.6:
             break
+    if best is None:  # shorter than any bar at a sane tempo: one chord ringing for the whole span
+        return Timing(float(target_tempo), meter, first_downbeat, 1, duration)
     _, t, n_bars = best
     return Timing(float(t), meter, first_downbeat, n_bars, duration)
 
