@@ -462,3 +462,20 @@ def rgb_icc_profile(colorants: dict[str, tuple[float, float, float]] | None = No
     )
     header += b"\0" * (128 - len(header))
     return header + table + data
+
+
+def damage_mp4_data(path: str | Path, *, every: int = 5000, seed: int = 0) -> Path:
+    """Overwrite one byte in every ``every`` of an MP4's media data (``mdat``), in place.
+
+    The index stays intact, so the file opens and its packets are found; some of them no
+    longer decode (bit rot, a bad sector, a flaky card reader).
+    """
+    path = Path(path)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"mdat")
+    size = struct.unpack(">I", data[at - 4 : at])[0]
+    rng = np.random.default_rng(seed)
+    for i in range(at + 200, at - 4 + size, every):
+        data[i] = int(rng.integers(0, 256))
+    path.write_bytes(bytes(data))
+    return path

@@ -10,6 +10,7 @@ from cinemuse.errors import BadInputError, OutputError
 from cinemuse.io import video
 from tests.media import (
     NTSC_30,
+    damage_mp4_data,
     corner_colours,
     make_cut_video,
     make_vfr_cut_video,
@@ -165,6 +166,23 @@ def test_raw_stream_without_timestamps(tmp_path):
     assert info.frame_count == 20 and info.duration == pytest.approx(0.8)
     times = [t for t, _ in video.iter_frames(path, size=(16, 12))]
     np.testing.assert_allclose(times, np.arange(20) / 25, atol=1e-9)
+
+
+def test_a_few_damaged_packets_are_skipped_many_are_an_error(tmp_path):
+    from cinemuse.io.audio import read_audio
+
+    light = make_cut_video(tmp_path / "light.mp4", duration=3.0, audio_freq=440.0)
+    damage_mp4_data(light.path, every=5000)
+    assert len(list(video.iter_frames(light.path, size=(16, 12)))) == 90
+    # skipped audio packets become silence: the sound stays in sync, as long as the picture
+    assert read_audio(light.path).shape[0] / 44100 == pytest.approx(light.duration, abs=0.03)
+
+    heavy = make_cut_video(tmp_path / "heavy.mp4", duration=3.0, audio_freq=440.0)
+    damage_mp4_data(heavy.path, every=23)
+    with pytest.raises(BadInputError, match=r"heavy\.mp4: video data is corrupt.*packets damaged"):
+        list(video.iter_frames(heavy.path, size=(16, 12)))
+    with pytest.raises(BadInputError, match=r"heavy\.mp4: audio data is corrupt"):
+        read_audio(heavy.path)
 
 
 def test_iter_frames_is_lazy_and_validates_eagerly(tmp_path, cut_video):

@@ -56,7 +56,7 @@ def read_audio(
     """
     import av
 
-    from cinemuse.io.video import _ffmpeg_text, _open_input
+    from cinemuse.io.video import _ffmpeg_text, _open_input, decode_tolerant
 
     if int(sample_rate) <= 0:
         raise ValueError(f"sample_rate must be positive, got {sample_rate!r}")
@@ -84,7 +84,12 @@ def read_audio(
             expected = int(round(float(stream.duration * stream.time_base) * int(sample_rate)))
         chunks: list[np.ndarray] = []
         try:
-            for frame in container.decode(stream):
+            def silence_for(packet) -> None:  # keep what follows in sync
+                if packet.duration and stream.time_base:
+                    n = int(round(float(packet.duration * stream.time_base) * int(sample_rate)))
+                    chunks.append(np.zeros((n, channels), np.float32))
+
+            for frame in decode_tolerant(p, container, stream, kind="audio", on_damaged=silence_for):
                 frame.pts = None  # let the resampler count samples; gaps are not our concern
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1, channels))

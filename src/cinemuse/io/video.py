@@ -281,9 +281,45 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         container.close()
 
 
+# Damaged packets are skipped, as players do, until they are more than this share of those
+# read (and more than a handful): one bad packet must not sink a long phone video.
+_MAX_DAMAGED_SHARE = 0.10
+_MAX_DAMAGED_ALWAYS_OK = 3
+
+
+def decode_tolerant(p: Path, container, stream, *, kind: str = "video", on_damaged=None) -> Iterator:
+    """``container.decode(stream)``, skipping packets the decoder rejects as invalid.
+
+    ``on_damaged(packet)`` is called for each skipped packet (audio uses it to put silence
+    where the packet was, so what follows stays in sync).
+
+    Raises
+    ------
+    BadInputError
+        When damaged packets exceed 10 % of those read (and 3 in all).
+    """
+    packets = damaged = 0
+    for packet in container.demux(stream):
+        packets += 1
+        try:
+            frames = packet.decode()
+        except av.error.InvalidDataError as exc:
+            damaged += 1
+            if damaged > _MAX_DAMAGED_ALWAYS_OK and damaged > _MAX_DAMAGED_SHARE * packets:
+                at = "" if packet.pts is None else f" near {float(packet.pts * stream.time_base):.2f}s"
+                raise BadInputError(
+                    p, f"{kind} data is corrupt{at}: {damaged} of {packets} packets damaged "
+                    f"({_ffmpeg_text(exc)})",
+                ) from None
+            if on_damaged is not None:
+                on_damaged(packet)
+            continue
+        yield from frames
+
+
 def _first_frame(p: Path, container, stream):
     try:
-        for frame in container.decode(stream):
+        for frame in decode_tolerant(p, container, stream):
             return frame
     except av.error.FFmpegError as exc:
         raise BadInputError(p, f"video stream cannot be decoded ({_ffmpeg_text(exc)})") from None
@@ -399,7 +435,7 @@ def _frames(info: VideoInfo, *, size, fps, interpolation, progress) -> Iterator[
         with progress.stage("Reading video", total=round(info.duration, 2) or None) as stage:
             reported = 0.0
             try:
-                for frame in container.decode(stream):
+                for frame in decode_tolerant(p, container, stream):
                     if frame.pts is not None and tb is not None:
                         t = float((frame.pts - (start or 0)) * tb)
                     else:  # raw streams without timestamps: best we can do
