@@ -90,7 +90,7 @@ def read_audio(
                     chunks.append(np.zeros((n, channels), np.float32))
 
             for frame in decode_tolerant(p, container, stream, kind="audio", on_damaged=silence_for):
-                frame.pts = None  # let the resampler count samples; gaps are not our concern
+                frame.pts = None  # the resampler just counts samples (gaps were filled above)
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1, channels))
             for out in resampler.resample(None):
