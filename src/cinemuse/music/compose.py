@@ -474,8 +474,14 @@ def compose(
         pm.time_signature_changes.append(pretty_midi.TimeSignature(t.meter, 4, 0.0))
         pm.key_signature_changes.append(pretty_midi.KeySignature(
             pretty_midi.key_name_to_key_number(f"{NOTE_NAMES[p.tonic]} {'Major' if p.mode == 'major' else 'Minor'}"), 0.0))
+        expression = _expression_curve(cue, p, energies)
         for name, (program, notes, is_drum) in parts.items():
-            pm.instruments.append(_to_instrument(name, program, notes, is_drum=is_drum, end_time=t.duration))
+            inst = _to_instrument(name, program, notes, is_drum=is_drum, end_time=t.duration)
+            sustained = name == "pad" or (name == "chords" and style.accompaniment == "pad") or (
+                name == "melody" and style.accompaniment == "pad")
+            if sustained:  # held notes follow the energy (and swell into new sections) via CC11
+                inst.control_changes = [pretty_midi.ControlChange(11, v, time) for time, v in expression]
+            pm.instruments.append(inst)
         st.advance()
 
     sections_out = []
@@ -496,6 +502,36 @@ def compose(
     if render:
         piece.audio, piece.stems = render_piece(piece, progress=progress)
     return piece
+
+
+def _expression_curve(cue: CueSheet, p: _Plan, energies: np.ndarray) -> list[tuple[float, int]]:
+    """CC11 (expression) points every half beat for sustained parts.
+
+    The level follows the energy per bar (smoothed) and swells through the last bar
+    before a section that is at least as energetic: a transition you can hear in pads
+    and strings, which velocity alone cannot shape once a note is held.
+    """
+    t = p.timing
+    step = t.beat / 2
+    times = np.arange(0.0, t.duration, step)
+    bar_pos = (times - t.first_downbeat) / t.bar
+    centres = np.arange(len(energies)) + 0.5
+    e = np.interp(bar_pos, centres, energies)
+    swell = np.zeros_like(times)
+    for k, sec in enumerate(p.sections[:-1]):
+        nxt = p.sections[k + 1]
+        if nxt.label == "ending" or sec.n_bars < 2:
+            continue
+        if energies[min(nxt.start_bar, len(energies) - 1)] >= energies[sec.end_bar - 1] - 0.05:
+            a = (bar_pos - (sec.end_bar - 1)).clip(0, 1) * (bar_pos < sec.end_bar)
+            swell = np.maximum(swell, a)
+    value = 127 * np.clip(0.55 + 0.4 * e + 0.2 * swell, 0.0, 1.0)
+    points, last = [], None
+    for time, v in zip(times, np.round(value).astype(int)):
+        if v != last:
+            points.append((float(time), int(v)))
+            last = v
+    return points
 
 
 def k_next_differs(sections: list[FormSection], k: int) -> bool:
