@@ -511,8 +511,12 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
                 if j >= n_lags or t - b_off < 0:
                     break
                 back = min(back, float(lag[u, j]))
-        if back < 0.4 * d1[t] and back < 0.15:
-            if lum[t] - lum[max(0, t - 1)] > 0.05 and not (flashes and times[t] - flashes[-1] < 0.2):
+        jump = lum[t] - lum[max(0, t - 1)]
+        # the picture comes back (content as before); a bright spike may come back less exactly,
+        # since the camera may have moved meanwhile
+        returns = (back < 0.4 * d1[t] and back < 0.15) or (jump > 0.1 and back < 0.5 * d1[t] and back < 0.3)
+        if returns:
+            if jump > 0.05 and not (flashes and times[t] - flashes[-1] < 0.2):
                 flashes.append(float(times[t]))
             continue
         lo, hi = max(0, t - 2), min(n, t + 3)

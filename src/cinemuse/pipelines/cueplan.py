@@ -118,8 +118,14 @@ def section_moods(
     t = analysis.times
     cut_t = np.array([b[0] for b in analysis.boundaries()])
     feats = {k: [] for k in ("brightness", "saturation", "colourfulness", "motion", "cut_rate")}
+    # frames inside fades and dissolves show neither shot as it is: leave them out
+    blended = np.zeros(len(t), bool)
+    for tr in analysis.transitions:
+        blended[tr.start_frame : tr.end_frame + 1] = True
     for start, end in spans:
         sel = (t >= start) & (t < end)
+        if (sel & ~blended).any():
+            sel &= ~blended
         if not sel.any():
             sel = np.abs(t - 0.5 * (start + end)) == np.min(np.abs(t - 0.5 * (start + end)))
         for k in ("brightness", "saturation", "colourfulness", "motion"):
