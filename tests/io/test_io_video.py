@@ -311,3 +311,24 @@ def test_replace_audio_refuses_audio_only_input(tmp_path):
     with pytest.raises(BadInputError, match=r"has no video stream \(audio only\?\)"):
         video.replace_audio(tone, sine(440, 1.0), 44100, tmp_path / "o.mp4")
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_fps_fractions():
+    from fractions import Fraction
+
+    assert video.video_fps_fraction(29.97) == Fraction(30000, 1001)
+    assert video.video_fps_fraction(23.976) == Fraction(24000, 1001)
+    assert video.video_fps_fraction(59.94) == Fraction(60000, 1001)
+    assert video.video_fps_fraction(25) == 25
+    assert video.video_fps_fraction(12.5) == Fraction(25, 2)
+    with pytest.raises(ValueError):
+        video.video_fps_fraction(0)
+
+
+def test_decode_then_write_keeps_count_and_ntsc_times(tmp_path, cut_video):
+    """iter_frames output goes straight into write_video; times come back the same."""
+    out = video.write_video(tmp_path / "copy.mp4", video.iter_frames(cut_video.path), fps=29.97)
+    times = [t for t, _ in video.iter_frames(out, size=(16, 12))]
+    np.testing.assert_allclose(times, cut_video.frame_times, atol=1e-6)
+    cuts = detect_cuts(video.iter_frames(out, size=(32, 24)))
+    np.testing.assert_allclose(cuts, cut_video.shot_starts, atol=1e-6)
