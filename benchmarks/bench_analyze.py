@@ -54,7 +54,8 @@ def _drum_track(beats: np.ndarray, downbeat_flags: np.ndarray, *, end: float):
         if t >= end:
             break
         nxt = beats[i + 1] if i + 1 < len(beats) else t + (t - beats[i - 1])
-        bar_pos = i - np.flatnonzero(downbeat_flags[: i + 1])[-1] if downbeat_flags[: i + 1].any() else i
+        previous_downbeats = np.flatnonzero(downbeat_flags[: i + 1])
+        bar_pos = i - previous_downbeats[-1] if len(previous_downbeats) else i
         pitch = 36 if bar_pos % 2 == 0 else 38  # kick on 1 and 3, snare on 2 and 4
         drums.notes.append(pretty_midi.Note(100, pitch, t, t + 0.1))
         for h in (t, (t + nxt) / 2):  # closed hi-hat on 8ths
@@ -101,7 +102,7 @@ def pop909_pieces(n: int, seconds: float):
             ids.append(song)
     for song in ids[:n]:
         d = POP909 / f"{song:03d}"
-        tonic, quality = key_lines_key = (d / "key_audio.txt").read_text().split()[2].split(":")
+        tonic, quality = (d / "key_audio.txt").read_text().split()[2].split(":")
         key = f"{tonic} {'major' if quality == 'maj' else 'minor'}"
         ann = np.loadtxt(d / "beat_midi.txt")
         beats, downbeat_flags = ann[:, 0], ann[:, 2]
@@ -142,7 +143,7 @@ def chorale_pieces(n: int, seconds: float, seed: int = 0):
     from music21 import corpus, key as m21key
 
     rng = np.random.default_rng(seed)
-    names = PITCH = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+    names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
     count = 0
     for path in sorted(corpus.getComposer("bach"), key=str)[200:]:  # a fixed slice, not hand-picked
         if count >= n:
@@ -179,7 +180,8 @@ def chorale_pieces(n: int, seconds: float, seed: int = 0):
             for nt in part.flatten().notes:
                 for p in nt.pitches:
                     s = float(nt.offset) * spq
-                    inst.notes.append(pretty_midi.Note(80, p.midi, s, s + float(nt.quarterLength) * spq))
+                    end_time = s + float(nt.quarterLength) * spq
+                    inst.notes.append(pretty_midi.Note(80, p.midi, s, end_time))
             pm.instruments.append(inst)
         first = part.flatten().notes[0]
         frac = (float(first.beat) - 1.0) % 1.0  # pickup by a fraction of a beat
@@ -189,7 +191,7 @@ def chorale_pieces(n: int, seconds: float, seed: int = 0):
         beats = beats[(beats >= 0) & (beats < end)]
         # downbeat flags from the beat-in-bar of the notes is overkill: bars of 4 from beat 1
         first_beat_in_bar = int(np.floor(float(first.beat)))
-        flags = np.array([((i + first_beat_in_bar - 1) % 4) == 0 for i in range(len(beats))], float)
+        flags = np.array([(i + first_beat_in_bar - 1) % 4 == 0 for i in range(len(beats))], float)
         count += 1
         yield {
             "piece": f"bach/{Path(str(path)).stem}",
@@ -207,6 +209,15 @@ def tempo_accuracy(est: float, ref: float, *, tolerance: float = 0.04) -> tuple[
     acc1 = abs(est - ref) <= tolerance * ref
     acc2 = any(abs(est - ref * f) <= tolerance * ref * f for f in (1, 2, 3, 1 / 2, 1 / 3))
     return bool(acc1), bool(acc2)
+
+
+def _source_means(rows, prefix: str) -> dict:
+    sel = [r for r in rows if r["piece"].startswith(prefix)]
+    out = {"pieces": len(sel)}
+    for key, name in (("key_mirex", "key_mirex_weighted"), ("tempo_acc2", "tempo_accuracy2"),
+                      ("beat_f", "beat_f_measure")):
+        out[name] = round(float(np.mean([r[key] for r in sel])), 4) if sel else None
+    return out
 
 
 def main(argv=None) -> int:
@@ -269,15 +280,7 @@ def main(argv=None) -> int:
         "tempo_accuracy2": mean("tempo_acc2"),
         "beat_f_measure": mean("beat_f"),
         "targets": {"key_mirex_weighted": 0.8, "tempo_accuracy2": 0.9, "beat_f_measure": 0.85},
-        "by_source": {
-            src: {
-                "pieces": sum(r["piece"].startswith(src) for r in rows),
-                "key_mirex_weighted": round(float(np.mean([r["key_mirex"] for r in rows if r["piece"].startswith(src)] or [np.nan])), 4),
-                "tempo_accuracy2": round(float(np.mean([r["tempo_acc2"] for r in rows if r["piece"].startswith(src)] or [np.nan])), 4),
-                "beat_f_measure": round(float(np.mean([r["beat_f"] for r in rows if r["piece"].startswith(src)] or [np.nan])), 4),
-            }
-            for src in ("pop909", "bach")
-        },
+        "by_source": {src: _source_means(rows, src) for src in ("pop909", "bach")},
     }
     summary["targets_met"] = bool(
         rows and summary["key_mirex_weighted"] >= 0.8 and summary["tempo_accuracy2"] >= 0.9

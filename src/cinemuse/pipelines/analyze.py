@@ -26,8 +26,8 @@ def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
     with progress.stage("Reading audio"):
         samples = read_audio(p, sample_rate=READ_RATE)
     if samples.shape[0] < READ_RATE:
-        raise BadInputError(p, f"audio is too short to analyse ({samples.shape[0] / READ_RATE:.2f} s;"
-                               " at least 1 s needed)")
+        seconds = samples.shape[0] / READ_RATE
+        raise BadInputError(p, f"audio is too short to analyse ({seconds:.2f} s; 1 s needed)")
     if not (abs(samples).max() > 1e-5):
         raise BadInputError(p, "audio is silent")
     return analyze_song(samples, READ_RATE, progress=progress)

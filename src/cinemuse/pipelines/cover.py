@@ -21,7 +21,7 @@ from cinemuse.progress import SILENT, Progress
 
 
 def output_files(output: str | os.PathLike, *, variants: int = 1) -> list[dict[str, Path]]:
-    """The files each variant writes, keyed ``square_png``, ``square_jpg``, ``thumb``, ``vertical``."""
+    """Files per variant: keys ``square_png``, ``square_jpg``, ``thumb``, ``vertical``."""
     out = Path(output)
     stem, folder = out.stem, out.parent
     files = []
@@ -50,7 +50,8 @@ def parse_colour(text: str | None) -> tuple[float, float, float] | None:
     try:
         rgb = ImageColor.getrgb(candidate)
     except ValueError:
-        raise UsageError(f"--text-color {text!r} is not a colour (try '#ffcc00' or 'white')") from None
+        raise UsageError(
+            f"--text-color {text!r} is not a colour (try '#ffcc00' or 'white')") from None
     return tuple(c / 255.0 for c in rgb[:3])
 
 
@@ -126,7 +127,7 @@ def make_covers(
                 "#%02x%02x%02x" % tuple(int(round(c * 255)) for c in square.text.colour),
                 "scrim": None if square.text is None else square.text.scrim_alpha,
             })
-    mood = results and draw_mood_summary(profile)
+    mood = draw_mood_summary(profile)
     return {
         "song": str(song),
         "key": profile.key,

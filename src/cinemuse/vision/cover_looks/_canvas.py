@@ -153,7 +153,7 @@ class Canvas:
 
 
 def smooth_curve(values: np.ndarray, n_out: int, *, sigma: float = 1.0) -> np.ndarray:
-    """Resample a 1-D series to ``n_out`` points with Gaussian smoothing (sigma in input samples)."""
+    """Resample a 1-D series to ``n_out`` points, Gaussian-smoothed (sigma in input samples)."""
     v = np.asarray(values, dtype=np.float64)
     if len(v) == 0:
         return np.zeros(n_out)
