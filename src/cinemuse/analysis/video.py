@@ -471,7 +471,7 @@ def analyze_frames(
 
 
 def _local_median(x: np.ndarray, half: int) -> np.ndarray:
-    """Median of x over [i-half, i+half] excluding i itself (edges truncated)."""
+    """Running median of x over [i-half, i+half] (edges repeat the end values)."""
     from scipy.ndimage import median_filter
 
     if len(x) < 3:
@@ -638,8 +638,6 @@ def visual_beats(
     novelty = change / scale
     thresh = max(1.5, float(np.median(novelty) + 3 * np.std(novelty)))
     gap = max(1, int(round(min_gap / dt)))
-    beats = []
-    last = -np.inf
     order = np.argsort(-novelty)
     chosen = np.zeros(n, bool)
     excl = np.asarray(list(exclude), float)
@@ -651,9 +649,7 @@ def visual_beats(
         if excl.size and np.min(np.abs(excl - times[i])) < guard:
             continue
         chosen[i] = True
-    beats = times[chosen]
-    del last
-    return np.sort(beats)
+    return np.sort(times[chosen])
 
 
 def prefetch(items: Iterable, *, depth: int = 24) -> Iterator:
