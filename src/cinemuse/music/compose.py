@@ -301,6 +301,10 @@ def _compose_harmony(cue: CueSheet, p: _Plan, melody_rel: list[tuple[int, int, i
         allowed: dict[int, list[Chord]] = {}
         if k == 0 or sec.label == "intro" or (sec.theme == "A" and sec.variation == 0):
             allowed[0] = [tonic]
+        if sec.end_bar != last_body and sec.theme and sec.n_bars >= 4:
+            # phrase ends are cadences too (on I, or a half cadence on V/IV): the form is
+            # heard in the harmony, and the music does not wander from section to section
+            allowed[b - a - 1] = [tonic] + _cadence_chords(p.mode)
         if sec.end_bar == last_body:
             if cue.loop:  # close on the opening chord: the seam joins I to I
                 allowed[b - a - 1] = [tonic]
