@@ -56,8 +56,8 @@ FLASH_MAX_SECONDS = 0.3  # a flash lasts at most this long (the picture then com
 FLASH_LAGS = 12  # frames compared before/after a candidate cut (capped by FLASH_MAX_SECONDS)
 BLEND_WINDOWS = (4, 6, 9, 13, 19, 28, 40, 56)  # window lengths (frames) for the blend test
 MIN_TRANSITION_SECONDS = 0.2  # a shorter blend is a soft cut or a flash decay, not a transition
-KEYFRAME_STEP = 0.25  # seconds between stored keyframes (doubles when the store is full)
-KEYFRAME_LIMIT = 400  # at most this many small keyframes are held (memory stays flat)
+KEYFRAME_STEP = 0.5  # seconds between stored keyframes (doubles when the store is full)
+KEYFRAME_LIMIT = 240  # at most this many small keyframes are held (~10 MB at 160x90)
 
 _HIST_BINS = (8, 4, 4)  # joint H x S x V histogram for shot-change distances
 _SAT_WEIGHTS = np.array([0.125, 0.375, 0.625, 0.875], np.float32)  # centres of the S bins
@@ -424,7 +424,7 @@ def analyze_frames(
     total : int, optional
         Expected frame count, for the progress bar only.
     keep_keyframes : bool
-        Keep small frames every ~0.25 s (bounded count) for per-shot descriptors.
+        Keep small frames every ~0.5 s (at most KEYFRAME_LIMIT of them) for per-shot descriptors.
 
     Returns
     -------
