@@ -105,6 +105,8 @@ def run(args: argparse.Namespace, progress) -> dict:
             )
         return result
     out = Path(args.output) if args.output else src.with_name(src.stem + "_scored.mp4")
+    if out.is_dir():  # -o FOLDER for one video: write FOLDER/NAME_scored.mp4
+        out = out / (src.stem + "_scored.mp4")
     return score_video(src, out, opts, progress=progress)
 
 
