@@ -73,3 +73,15 @@ def test_json_dict_has_the_promised_keys(a_minor_128):
 def test_too_short_input_is_refused():
     with pytest.raises(ValueError):
         analyze_song(np.zeros(100, np.float32), SR)
+
+
+def test_loudness_matches_pyloudnorm_on_a_song():
+    pyloudnorm = pytest.importorskip("pyloudnorm")
+    from cinemuse.analysis.audio_dsp import loudness_blocks
+
+    y, _ = chord_click_song(tempo=100.0, tonic=0, minor=False, seconds=12.0)
+    stereo = np.stack([y, 0.5 * y], axis=1).astype(np.float64)
+    ours, blocks = loudness_blocks(stereo, sr=SR)
+    reference = pyloudnorm.Meter(SR).integrated_loudness(stereo)
+    assert abs(ours - reference) < 0.05
+    assert len(blocks) > 100

@@ -321,3 +321,87 @@ def novelty_boundaries(features: np.ndarray, *, n_boundaries: int, kernel_half: 
         if all(abs(i - c) >= min_gap for c in chosen):
             chosen.append(int(i))
     return np.asarray(sorted(chosen), dtype=np.int64)
+
+
+def _rbj_biquad(kind: str, *, fc: float, q: float, gain_db: float, sr: int):
+    """RBJ-cookbook biquad coefficients (b, a), as used for the BS.1770 K-weighting."""
+    a_gain = 10 ** (gain_db / 40.0)
+    w0 = 2 * np.pi * fc / sr
+    alpha = np.sin(w0) / (2 * q)
+    cw = np.cos(w0)
+    if kind == "high_shelf":
+        sq = 2 * np.sqrt(a_gain) * alpha
+        b = [a_gain * ((a_gain + 1) + (a_gain - 1) * cw + sq),
+             -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cw),
+             a_gain * ((a_gain + 1) + (a_gain - 1) * cw - sq)]
+        a = [(a_gain + 1) - (a_gain - 1) * cw + sq, 2 * ((a_gain - 1) - (a_gain + 1) * cw),
+             (a_gain + 1) - (a_gain - 1) * cw - sq]
+    else:  # high_pass
+        b = [(1 + cw) / 2, -(1 + cw), (1 + cw) / 2]
+        a = [1 + alpha, -2 * cw, 1 - alpha]
+    return np.asarray(b) / a[0], np.asarray(a) / a[0]
+
+
+def k_weighting_power(freqs: np.ndarray, *, sr: int) -> np.ndarray:
+    """|H(f)|^2 of the ITU-R BS.1770-4 K-weighting (shelf +4 dB at 1.5 kHz, high-pass 38 Hz).
+
+    The filter parameters are pyloudnorm's (its "K-weighting" class), so the two agree.
+    """
+    z = np.exp(-1j * 2 * np.pi * np.asarray(freqs, dtype=np.float64) / sr)
+    power = np.ones_like(z, dtype=np.float64)
+    for kind, fc, q, g in (("high_shelf", 1500.0, 1 / np.sqrt(2), 4.0),
+                           ("high_pass", 38.0, 0.5, 0.0)):
+        b, a = _rbj_biquad(kind, fc=fc, q=q, gain_db=g, sr=sr)
+        h = (b[0] + b[1] * z + b[2] * z**2) / (a[0] + a[1] * z + a[2] * z**2)
+        power *= np.abs(h) ** 2
+    return power
+
+
+def loudness_blocks(samples: np.ndarray, *, sr: int) -> tuple[float, np.ndarray]:
+    """BS.1770-4 integrated loudness (LUFS) and the momentary (400 ms) block loudness.
+
+    The K-weighted energy of each 100-ms segment is computed in the frequency domain
+    (Parseval: the mean square of a filtered segment is the weighted mean of its power
+    spectrum; only the power matters for loudness, so the filter's phase does not), and
+    400-ms gating blocks with 75 % overlap are sums of four segments.  This avoids an IIR
+    filter pass (and importing scipy.signal, slow to import) and matches pyloudnorm within
+    about 0.1 LU on music (see the tests).
+
+    Parameters
+    ----------
+    samples : (n, channels) float, channels in BS.1770 order (L, R, C, Ls, Rs)
+
+    Returns
+    -------
+    integrated_lufs : float (-70.0 for silence)
+    block_lufs : (n_blocks,) loudness of each 400-ms block, 100-ms hop
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    seg = int(round(0.1 * sr))
+    n_seg = x.shape[0] // seg
+    if n_seg < 4:
+        return -70.0, np.zeros(0)
+    from scipy.fft import rfft
+
+    weights = k_weighting_power(np.fft.rfftfreq(seg, 1.0 / sr), sr=sr)
+    weights[1:-1] *= 2.0  # one-sided spectrum: count the negative frequencies too
+    gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: x.shape[1]]
+    seg_energy = np.zeros((x.shape[1], n_seg))
+    for ch in range(min(x.shape[1], 5)):
+        segments = x[: n_seg * seg, ch].reshape(n_seg, seg)
+        spec = np.abs(rfft(segments, axis=1)) ** 2
+        seg_energy[ch] = (spec @ weights) / (seg * seg)  # mean square of the K-weighted segment
+    block_ms = (seg_energy[:, :-3] + seg_energy[:, 1:-2] + seg_energy[:, 2:-1]
+                + seg_energy[:, 3:]) / 4.0  # (channels, n_blocks)
+    weighted = gains[: x.shape[1], None] * block_ms
+    total = weighted.sum(axis=0)
+    block_lufs = -0.691 + 10 * np.log10(np.maximum(total, 1e-12))
+    gated = block_lufs >= -70.0
+    if not gated.any():
+        return -70.0, block_lufs
+    relative = -0.691 + 10 * np.log10(total[gated].mean()) - 10.0
+    keep = gated & (block_lufs > relative)
+    integrated = -0.691 + 10 * np.log10(total[keep].mean()) if keep.any() else -70.0
+    return float(integrated), block_lufs
