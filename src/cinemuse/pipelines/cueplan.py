@@ -171,7 +171,7 @@ def energy_curve(
     p5, p95 = np.percentile(logm, [5, 95])
     relative = np.clip((logm - p5) / (p95 - p5), 0, 1) if p95 - p5 > 0.05 else np.full_like(logm, 0.5)
     e = 0.1 + 0.85 * (0.5 * absolute + 0.5 * relative)
-    e = np.clip(0.5 + (e - 0.5) * 1.0 + 0.35 * (intensity - 1.0), 0.0, 1.0)
+    e = np.clip(e + 0.35 * (intensity - 1.0), 0.0, 1.0)  # --intensity shifts the whole curve
     return np.column_stack([grid, e])
 
 
