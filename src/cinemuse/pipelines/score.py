@@ -28,6 +28,7 @@ from cinemuse.progress import SILENT, Progress
 
 SAMPLE_RATE = 44100
 DEFAULT_DUCK_DB = 10.0
+MIN_MUSIC_SECONDS = 1.0  # the composer's shortest piece; shorter clips get it trimmed
 VIDEO_EXTENSIONS = (
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".3gp", ".wmv",
     ".flv", ".mpg", ".mpeg", ".ogv",
@@ -246,10 +247,11 @@ def score_video(
     timings["analysis"] = time.perf_counter() - t0
 
     duration = info.duration if info.duration and info.duration > 0 else analysis.duration
-    # the analysis clock starts at the first frame, like the muxer's: keep them identical
-    analysis.duration = float(duration)
+    # the analysis clock starts at the first frame, like the muxer's: keep them identical.
+    # A clip shorter than the composer's minimum gets that minimum, trimmed (with a fade) below.
+    analysis.duration = max(float(duration), MIN_MUSIC_SECONDS)
     t0 = time.perf_counter()
-    spans = section_spans([b[0] for b in analysis.boundaries()], duration)
+    spans = section_spans([b[0] for b in analysis.boundaries()], analysis.duration)
     latents = shot_latents_for(analysis, spans, progress=progress)
     timings["shots"] = time.perf_counter() - t0
 
@@ -267,6 +269,9 @@ def score_video(
     timings["compose"] = time.perf_counter() - t0
     n_samples = int(round(duration * SAMPLE_RATE))
     music = fit_length(np.asarray(piece.audio, np.float32), n_samples)
+    if analysis.duration > duration:  # a very short clip: fade out what was cut off
+        n_fade = min(n_samples, int(0.05 * SAMPLE_RATE))
+        music[n_samples - n_fade :] *= np.linspace(1.0, 0.0, n_fade, dtype=np.float32)[:, None]
 
     t0 = time.perf_counter()
     soundtrack = music
