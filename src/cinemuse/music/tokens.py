@@ -124,9 +124,10 @@ def segment_tune(
     n_steps = bars * STEPS_PER_BAR
     if len(notes) == 0:
         return np.zeros((0, n_steps), np.int64)
-    last_bar = int((notes[:, 1] + notes[:, 2]).max()) // STEPS_PER_BAR
+    last_bar = (int((notes[:, 1] + notes[:, 2]).max()) - 1) // STEPS_PER_BAR
     out = []
-    for bar in range(0, last_bar + 1, hop_bars):
+    # windows lie inside the tune: none runs past its last bar
+    for bar in range(0, last_bar - bars + 2, hop_bars):
         lo = bar * STEPS_PER_BAR
         sel = notes[(notes[:, 1] >= lo) & (notes[:, 1] < lo + n_steps)]
         if len(sel) < min_onsets:

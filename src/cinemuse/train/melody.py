@@ -41,15 +41,15 @@ class Config:
 
     bars: int = 2
     embed_dim: int = 64
-    enc_hidden: int = 192
-    dec_hidden: int = 384
+    enc_hidden: int = 128
+    dec_hidden: int = 256
     latent_dim: int = 32
     batch_size: int = 128
-    steps: int = 12000
+    steps: int = 3500
     lr: float = 2e-3
     lr_final: float = 1e-4
     beta: float = 1.0
-    anneal_steps: int = 3000
+    anneal_steps: int = 1000
     free_nats: float = 8.0
     seed: int = 0
 
@@ -105,7 +105,6 @@ def evaluate(model: MelodyVAE, segments: np.ndarray, *, batch_size: int = 512) -
     right when it equals the input token)."""
     model.eval()
     nll = kl_sum = correct = 0.0
-    free_correct = 0.0
     count = 0
     for i in range(0, len(segments), batch_size):
         x = torch.from_numpy(segments[i : i + batch_size])
@@ -122,7 +121,6 @@ def evaluate(model: MelodyVAE, segments: np.ndarray, *, batch_size: int = 512) -
         "recon_bits_per_token": nll / count / math.log(2),
         "kl_nats_per_segment": kl_sum / n_seg,
         "teacher_forced_accuracy": correct / count,
-        "free_correct": free_correct,
     }
 
 
@@ -184,11 +182,12 @@ def train(
     progress: Progress = SILENT,
     config: Config | None = None,
     threads: int = 1,
+    checkpoint_every: int = 0,
 ) -> dict:
     """Train the melody VAE and write ``melody_vae.safetensors`` (default: the package assets)."""
     cfg = config or Config(seed=seed)
     if quick and config is None:
-        cfg.steps, cfg.anneal_steps = 600, 200
+        cfg.steps, cfg.anneal_steps = 300, 100
     torch.set_num_threads(threads)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -197,6 +196,14 @@ def train(
     train_seg, val_seg = data["train"], data["validation"]
     if quick:
         val_seg = val_seg[:1000]
+
+    if output is None:
+        from importlib.resources import files
+
+        output = Path(str(files("cinemuse.assets"))) / "melody"
+    output = Path(output)
+    path = output / "melody_vae.safetensors" if output.suffix != ".safetensors" else output
+    extra = {"quick": quick, "split_seed": corpus_mod.SPLIT_SEED}
 
     model = MelodyVAE(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -219,22 +226,20 @@ def train(
             opt.step()
             sched.step()
             stage.advance()
-            if step % 500 == 0 or step == cfg.steps:
+            if step % 500 == 0 or step == cfg.steps:  # validation curve
                 ev = evaluate(model, val_seg[:2000])
                 ev.update(step=step, seconds=round(time.time() - t0, 1), train_rec=rec.item(), train_kl=kl_mean.item())
                 history.append(ev)
                 progress.log(json.dumps(ev))
                 print(json.dumps(ev), flush=True)
+            if checkpoint_every and step % checkpoint_every == 0 and step < cfg.steps:
+                # an interim model others can already use while training goes on
+                sub = train_seg[np.random.default_rng(cfg.seed).permutation(len(train_seg))[:5000]]
+                export(model, cfg, attribute_vectors(model, sub), path, {**extra, "interim_step": step})
 
     final = evaluate(model, val_seg)
-    attrs = attribute_vectors(model, train_seg[rng.permutation(len(train_seg))[:20000]])
-    if output is None:
-        from importlib.resources import files
-
-        output = Path(str(files("cinemuse.assets"))) / "melody"
-    output = Path(output)
-    path = output / "melody_vae.safetensors" if output.suffix != ".safetensors" else output
-    export(model, cfg, attrs, path, {"quick": quick, "split_seed": corpus_mod.SPLIT_SEED})
+    attrs = attribute_vectors(model, train_seg[np.random.default_rng(cfg.seed + 1).permutation(len(train_seg))[:20000]])
+    export(model, cfg, attrs, path, extra)
     return {
         "model": "melody",
         "output": str(path),
@@ -258,13 +263,14 @@ if __name__ == "__main__":  # python -m cinemuse.train.melody [--quick] [--outpu
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--free-nats", type=float, default=None)
+    parser.add_argument("--checkpoint-every", type=int, default=0)
     args = parser.parse_args()
     cfg = Config(seed=args.seed)
     if args.quick:
-        cfg.steps, cfg.anneal_steps = 600, 200
+        cfg.steps, cfg.anneal_steps = 300, 100
     if args.steps:
         cfg.steps = args.steps
     if args.free_nats is not None:
         cfg.free_nats = args.free_nats
-    result = train(output=args.output, seed=args.seed, quick=args.quick, config=cfg)
+    result = train(output=args.output, seed=args.seed, quick=args.quick, config=cfg, checkpoint_every=args.checkpoint_every)
     print(json.dumps({k: v for k, v in result.items() if k != "history"}))
