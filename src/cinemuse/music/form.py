@@ -91,6 +91,9 @@ def fit_timing(
             cost = abs(np.log(t / target_tempo))
             if not 0.8 * lo <= t <= 1.2 * hi:
                 cost += 1.0
+            # even a 5-second piece should say something before its final chord:
+            # prefer at least two bars of music (three when there is time)
+            cost += 0.6 * max(0, min(3, 1 + int(span // 4)) - n_bars)
             if best is None or cost < best[0]:
                 best = (cost, t, n_bars)
         if 60.0 * meter * (n_bars - 1) / span > hi * 1.6:
