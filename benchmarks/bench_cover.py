@@ -193,7 +193,10 @@ def main(argv=None) -> int:
 
         song, _ = major_songs(1)[0]
         pm = excerpt(song, seconds=240.0, tempo_factor=1.0, minor_tonic=None)
-        audio = render_midi(pm, sample_rate=SR, style="pop")[: int(240 * SR)]
+        audio = render_midi(pm, sample_rate=SR, style="pop")
+        if len(audio) < 240 * SR:  # a shorter song is repeated to make four minutes
+            audio = np.tile(audio, (int(np.ceil(240 * SR / len(audio))), 1))
+        audio = audio[: int(240 * SR)]
         with tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "song.wav"
             sf.write(wav, audio, SR)

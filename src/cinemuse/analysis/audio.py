@@ -25,7 +25,9 @@ Methods, and where they come from
   of their means.
 * Mood (valence, arousal in [-1, 1]): a transparent weighted sum of cues whose direction is
   well established, not a trained model.  Valence rises with major mode, faster tempo and
-  brighter timbre; arousal rises with loudness, onset density and tempo (Gabrielsson &
+  brighter timbre; arousal rises with loudness, onset density and tempo ("pace" below combines
+  beat rate and event density, which perceived speed follows: Drake, Gros & Penel 1999;
+  London 2011) (Gabrielsson &
   Lindstrom 2010, "The role of structure in the musical expression of emotions", Handbook of
   Music and Emotion; Eerola, Friberg & Bresin 2013, "Emotional expression in music:
   contribution, linearity, and additivity of primary musical cues", Frontiers in Psychology
@@ -61,10 +63,11 @@ KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66,
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 MOOD_BASIS = {
-    "valence": "0.5*mode (major +1, minor -1, times key confidence) + 0.3*tempo "
-    "(tanh((bpm-100)/30)) + 0.2*brightness (tanh((centroid_hz-1800)/900))",
+    "valence": "0.5*mode (major +1, minor -1, times min(1, 0.4 + key confidence)) + 0.3*pace "
+    "+ 0.2*brightness (tanh((centroid_hz-1800)/900)); pace = 0.5*tanh((bpm-100)/30) + "
+    "0.5*tanh((onsets_per_s-3)/1.5)",
     "arousal": "0.4*loudness (tanh((lufs+18)/6)) + 0.35*onset density "
-    "(tanh((onsets_per_s-2.5)/1.5)) + 0.25*tempo (tanh((bpm-100)/30))",
+    "(tanh((onsets_per_s-2.5)/1.5)) + 0.25*pace",
     "intensity": "0.6*(tanh((lufs+14)/5)+1)/2 + 0.4*spectral flatness (log-scaled; noisiness, "
     "a proxy for distortion), 0..1",
     "references": "Gabrielsson & Lindstrom 2010; Eerola, Friberg & Bresin 2013; Hevner 1935",
@@ -433,7 +436,10 @@ def analyze_song(
 
         # --- mood (see MOOD_BASIS and the module docstring for the literature)
         mode_sign = 1.0 if mode == "major" else -1.0
-        tempo_term = float(np.tanh((tempo - 100.0) / 30.0))
+        # pace: beat rate and event density together; perceived speed follows both (Drake,
+        # Gros & Penel 1999; London 2011), and density is immune to beat-octave errors
+        tempo_term = float(0.5 * np.tanh((tempo - 100.0) / 30.0)
+                           + 0.5 * np.tanh((onset_density - 3.0) / 1.5))
         bright_term = float(np.tanh((brightness_hz - 1800.0) / 900.0))
         loud_term = float(np.tanh((lufs + 18.0) / 6.0))
         density_term = float(np.tanh((onset_density - 2.5) / 1.5))

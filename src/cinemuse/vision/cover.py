@@ -11,11 +11,12 @@ redder, more saturated colours.  With the song's valence ``v`` (mode + tempo + b
 noisiness, 0..1) from :mod:`cinemuse.analysis.audio`, the base colour in OKLCH is::
 
     lightness L = 0.58 + 0.26 v + 0.04 a - 0.18 i            (major/fast lighter; loud darker)
-    chroma    C = 0.07 + 0.035 (a+1) + 0.025 (v+1) + 0.05 i  (fast, loud -> more saturated)
+    chroma    C = 0.04 + 0.05 (a+1) + 0.045 (v+1) + 0.05 i   (fast, loud -> more saturated)
     hue       h = 255 deg (blue) at v = -1 .. 90 deg (yellow) at v = +1, the warm way
                   round (violet, rose, coral), then pulled toward red (25 deg) by 0.5 i
 
-(chroma reduced where a colour falls outside sRGB), and every colour of the cover (background
+(chroma set so that its CIELAB chroma C*ab = 330 C at every hue, reduced where a colour falls
+outside sRGB), and every colour of the cover (background
 gradient, inks, accent) is placed around it, so the
 average lightness, saturation and yellowness of the whole cover follow the same rules.  The
 benchmark ``benchmarks/bench_cover.py`` checks the directions on rendered tune pairs.
@@ -79,6 +80,40 @@ def oklch_in_gamut(lightness: float, chroma: float, hue_deg: float) -> np.ndarra
     return oklch_to_srgb(lightness, lo, hue_deg)
 
 
+def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB 0..1 -> CIELAB (D65), (..., 3)."""
+    c = np.asarray(rgb, dtype=np.float64)
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    m = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+                  [0.0193339, 0.1191920, 0.9503041]])
+    xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
+                     200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+LAB_CHROMA_PER_OK_CHROMA = 330.0  # CIELAB C*ab per unit of OKLCH chroma, for warm hues
+
+
+def mood_srgb(lightness: float, chroma: float, hue_deg: float) -> np.ndarray:
+    """sRGB colour with OKLCH lightness and hue and a CIELAB chroma of 330 x ``chroma``.
+
+    CIELAB inflates the chroma of blues and purples compared with OKLCH (a known
+    non-uniformity); matching the CIELAB chroma keeps "more saturated" meaning the same
+    thing at every hue, so saturation follows the mood whatever the hue.
+    """
+    target = LAB_CHROMA_PER_OK_CHROMA * float(chroma)
+    lo, hi = 0.0, max(float(chroma) * 1.6, 1e-4)
+    for _ in range(16):  # CIELAB chroma grows with OKLCH chroma: bisection
+        mid = (lo + hi) / 2
+        lab = srgb_to_lab(oklch_in_gamut(lightness, mid, hue_deg))
+        if np.hypot(lab[1], lab[2]) < target:
+            lo = mid
+        else:
+            hi = mid
+    return oklch_in_gamut(lightness, lo, hue_deg)
+
+
 def _in_gamut(lightness: float, chroma: float, hue_deg: float) -> bool:
     h = np.deg2rad(hue_deg)
     a, b = chroma * np.cos(h), chroma * np.sin(h)
@@ -108,7 +143,7 @@ def mood_colour(valence: float, arousal: float, intensity: float) -> MoodColour:
     """The base OKLCH colour for a mood; the mapping is stated in the module docstring."""
     v, a, i = float(valence), float(arousal), float(intensity)
     lightness = float(np.clip(0.58 + 0.26 * v + 0.04 * a - 0.18 * i, 0.2, 0.9))
-    chroma = float(np.clip(0.07 + 0.035 * (a + 1) + 0.025 * (v + 1) + 0.05 * i, 0.02, 0.22))
+    chroma = float(np.clip(0.04 + 0.05 * (a + 1) + 0.045 * (v + 1) + 0.05 * i, 0.02, 0.24))
     # blue (255) -> violet -> rose (352) -> coral -> yellow (90): the warm way round keeps
     # mid-valence colours clear (no olive), and b* (yellowness) still rises monotonically
     hue = (255.0 + 195.0 * (v + 1.0) / 2.0) % 360.0
@@ -126,21 +161,24 @@ def make_palette(mood: MoodColour, rng: np.random.Generator) -> Palette:
     L, C, h = mood.lightness, mood.chroma, mood.hue
     spread = float(rng.choice([18.0, 30.0, 42.0]))
     h0 = h + rng.uniform(-8, 8)
-    bg = oklch_in_gamut(L, C, h0)
-    bg2 = oklch_in_gamut(float(np.clip(L - 0.08, 0.06, 0.95)), C * 1.1, h0 + spread * 0.4)
+    bg = mood_srgb(L, C, h0)
+    bg2 = mood_srgb(float(np.clip(L - 0.08, 0.06, 0.95)), C * 1.1, h0 + spread * 0.4)
     light_bg = L >= 0.6
-    ink_l = L - 0.42 if light_bg else L + 0.36
+    ink_l = L - 0.4 if light_bg else min(L + 0.32, 0.86)
+    # inks amplify the mood's saturation (greyer songs get greyer inks, not just a greyer
+    # background), since light or dark inks lose chroma to the sRGB gamut
+    ink_gain = float(np.clip(C / 0.14, 0.5, 1.5))
     offsets = np.array([0.0, spread, -spread, 2 * spread, -0.5 * spread])
     rng.shuffle(offsets[1:])
     inks = np.stack([
-        oklch_in_gamut(
+        mood_srgb(
             float(np.clip(ink_l + rng.uniform(-0.06, 0.06) + 0.04 * k * (1 if light_bg else -1),
                           0.1, 0.97)),
-            float(np.clip(C * rng.uniform(1.0, 1.5), 0.02, 0.25)), h0 + o)
+            float(np.clip(C * ink_gain * rng.uniform(1.0, 1.4), 0.01, 0.3)), h0 + o)
         for k, o in enumerate(offsets)
     ])
     accent_hue = h0 + float(rng.choice([-70.0, 60.0, 150.0]))
-    accent = oklch_in_gamut(float(np.clip(ink_l + (0.08 if not light_bg else -0.02), 0.12, 0.95)),
+    accent = mood_srgb(float(np.clip(ink_l + (0.08 if not light_bg else -0.02), 0.12, 0.95)),
                             float(np.clip(C * 1.6 + 0.05, 0.08, 0.25)), accent_hue)
     return Palette(background=bg, background2=bg2, inks=inks, accent=accent)
 

@@ -41,6 +41,6 @@ def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,
         ys = base - amp * y_curve
         poly = np.vstack([np.stack([xs, ys], 1), [[xs[-1], h + 5], [xs[0], h + 5]]])
         # atmospheric perspective: far hills close to the sky, near ones in full ink
-        mix = 0.25 + 0.75 * depth
+        mix = 0.12 + 0.38 * depth  # the land stays in the sky's family: the mood colour rules
         colour = palette.background2 * (1 - mix) + palette.inks[0] * mix
         canvas.polygon(poly, np.clip(colour, 0, 1))
