@@ -327,25 +327,29 @@ def _first_frame(p: Path, container, stream):
 
 
 def _duration_from_packets(p: Path, stream) -> float:
-    """End of the last packet minus the start of the first: exact, and cheap (no decoding)."""
+    """Length of ``stream`` (of a container already in use) from a fresh pass over its packets."""
     _, container = _open_input(p)
     try:
-        s = container.streams[stream.index]
-        first, end, count = None, None, 0
-        for packet in container.demux(s):
-            count += 1 if packet.size else 0
-            if packet.pts is None:
-                continue
-            t0 = float(packet.pts * s.time_base)
-            t1 = t0 + float((packet.duration or 0) * s.time_base)
-            first = t0 if first is None else min(first, t0)
-            end = t1 if end is None else max(end, t1)
-        if first is None:  # a raw stream without timestamps: count frames at the nominal rate
-            rate = s.average_rate or s.guessed_rate or s.base_rate
-            return count / float(rate) if rate else 0.0
-        return end - first
+        return _packet_span(container.streams[stream.index])
     finally:
         container.close()
+
+
+def _packet_span(s) -> float:
+    """End of the last packet minus the start of the first: exact, and cheap (no decoding)."""
+    first, end, count = None, None, 0
+    for packet in s.container.demux(s):
+        count += 1 if packet.size else 0
+        if packet.pts is None:
+            continue
+        t0 = float(packet.pts * s.time_base)
+        t1 = t0 + float((packet.duration or 0) * s.time_base)
+        first = t0 if first is None else min(first, t0)
+        end = t1 if end is None else max(end, t1)
+    if first is None:  # a raw stream without timestamps: count frames at the nominal rate
+        rate = s.average_rate or s.guessed_rate or s.base_rate
+        return count / float(rate) if rate else 0.0
+    return end - first
 
 
 # --------------------------------------------------------------------------- decode
@@ -807,7 +811,6 @@ def _video_span(p: Path) -> float:
     """Exact length of the video stream: first presentation time to end of the last frame."""
     _, container = _open_input(p)
     try:
-        stream = _video_stream(p, container)
-        return _duration_from_packets(p, stream)
+        return _packet_span(_video_stream(p, container))
     finally:
         container.close()
