@@ -332,3 +332,25 @@ def test_decode_then_write_keeps_count_and_ntsc_times(tmp_path, cut_video):
     np.testing.assert_allclose(times, cut_video.frame_times, atol=1e-6)
     cuts = detect_cuts(video.iter_frames(out, size=(32, 24)))
     np.testing.assert_allclose(cuts, cut_video.shot_starts, atol=1e-6)
+
+
+def test_non_square_pixels_are_shown_at_display_size(tmp_path):
+    """DV / old camcorder footage stores wide pictures in narrow frames (sample aspect ratio)."""
+    from fractions import Fraction
+
+    path = tmp_path / "anamorphic.mp4"
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 48, 48, "yuv420p"
+        s.codec_context.sample_aspect_ratio = Fraction(4, 3)
+        for i in range(3):
+            f = av.VideoFrame.from_ndarray(shot_picture(1, 48, 48), format="rgb24")
+            f.pts = i
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode(None):
+            c.mux(p)
+    info = video.probe_video(path)
+    assert (info.width, info.height, info.coded_width) == (64, 48, 48)
+    _, rgb = next(video.iter_frames(path))
+    assert rgb.shape == (48, 64, 3)
