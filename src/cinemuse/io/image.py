@@ -54,7 +54,7 @@ def read_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> np.n
     BadInputError
         Missing, empty, not an image, truncated, or too large.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     p = check_input_file(path)
     with warnings.catch_warnings():
@@ -77,12 +77,22 @@ def read_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> np.n
             try:
                 img.load()
                 icc = img.info.get("icc_profile")
-                img = ImageOps.exif_transpose(img)
+                img = _upright(img)
                 return _to_srgb_array(img, icc)
             except Image.DecompressionBombError:
                 raise BadInputError(p, _too_big_text(width * height, max_pixels, (width, height))) from None
             except (OSError, ValueError, SyntaxError, EOFError) as exc:
                 raise BadInputError(p, _decode_problem(exc)) from None
+
+
+def _upright(img):
+    """Apply the EXIF orientation; a mangled EXIF block (common after some editors) is ignored."""
+    from PIL import ImageOps
+
+    try:
+        return ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - any EXIF parsing failure: keep the picture as stored
+        return img
 
 
 def _decode_problem(exc: BaseException) -> str:
