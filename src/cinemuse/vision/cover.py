@@ -216,6 +216,21 @@ class TextResult:
     scrim_alpha: float  # 0 = none
 
 
+def _wrap(text: str, font, max_width: float, *, max_lines: int) -> list[str] | None:
+    """Greedy word wrap into at most ``max_lines`` lines of ``max_width`` px; None if impossible."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.getlength(lines[-1] + " " + word) <= max_width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if not lines:
+        lines = [text]
+    if len(lines) > max_lines or any(font.getlength(line) > max_width for line in lines):
+        return None
+    return lines
+
+
 def _text_area_contrast(image: np.ndarray, box, colour) -> float:
     x0, y0, x1, y1 = box
     area = image[y0:y1, x0:x1].reshape(-1, 3)[::7].astype(np.float64) / 255.0
@@ -223,6 +238,45 @@ def _text_area_contrast(image: np.ndarray, box, colour) -> float:
         return float("inf")
     ratios = contrast_ratio(relative_luminance(np.asarray(colour)), relative_luminance(area))
     return float(np.percentile(ratios, 5))
+
+
+def layout_text(width: int, height: int, *, title: str | None, artist: str | None,
+                font: str | os.PathLike | None, max_width_fraction: float = 1.0):
+    """Fonts, wrapped lines and block size of the title / artist text for a canvas size.
+
+    Returns
+    -------
+    lines : list of (text, PIL font)
+    heights : list of line heights, px
+    gap : px between lines
+    block_w, block_h : size of the text block, px
+    margin : px from the canvas edge
+    """
+    from PIL import ImageFont
+
+    u = min(width, height)
+    title_font_path = str(font) if font else str(default_font(True))
+    artist_font_path = str(font) if font else str(default_font(False))
+    margin = int(u * 0.07)
+    max_width = int((width - 2 * margin) * max_width_fraction)
+    lines = []  # (text, font)
+    for text, path, size in ((title, title_font_path, 0.075), (artist, artist_font_path, 0.042)):
+        if not text:
+            continue
+        px = int(u * size)
+        f = ImageFont.truetype(path, px)
+        wrapped = _wrap(text, f, max_width, max_lines=3)
+        # shrink only when even three lines do not fit
+        while wrapped is None and px > 12:
+            px = int(px * 0.92)
+            f = ImageFont.truetype(path, px)
+            wrapped = _wrap(text, f, max_width, max_lines=3)
+        lines.extend((line, f) for line in (wrapped or [text]))
+    heights = [f.getbbox("Hg")[3] for _, f in lines]  # uniform line height per font
+    gap = int(u * 0.014)
+    block_h = sum(heights) + gap * (len(lines) - 1)
+    block_w = int(max(f.getlength(t) for t, f in lines)) if lines else 0
+    return lines, heights, gap, block_w, block_h, margin
 
 
 def draw_text(
@@ -239,28 +293,12 @@ def draw_text(
     """
     if not title and not artist:
         return None
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     h, w = image.shape[:2]
     u = min(w, h)
-    title_font_path = str(font) if font else str(default_font(True))
-    artist_font_path = str(font) if font else str(default_font(False))
-    margin = int(u * 0.07)
-    max_width = int((w - 2 * margin) * max_width_fraction)
-    lines = []  # (text, font)
-    for text, path, size in ((title, title_font_path, 0.075), (artist, artist_font_path, 0.042)):
-        if not text:
-            continue
-        px = int(u * size)
-        f = ImageFont.truetype(path, px)
-        while f.getlength(text) > max_width and px > 12:
-            px = int(px * 0.92)
-            f = ImageFont.truetype(path, px)
-        lines.append((text, f))
-    heights = [f.getbbox(t)[3] for t, f in lines]
-    gap = int(u * 0.018)
-    block_h = sum(heights) + gap * (len(lines) - 1)
-    block_w = int(max(f.getlength(t) for t, f in lines))
+    lines, heights, gap, block_w, block_h, margin = layout_text(
+        w, h, title=title, artist=artist, font=font, max_width_fraction=max_width_fraction)
     y0 = h - margin - block_h if position == "bottom" else margin
     x0 = margin
     pad = int(u * 0.025)
@@ -359,8 +397,10 @@ def draw_cover(
         canvas.frame = (width * 0.36, 0.0, float(width), float(height))
         position, text_width = "bottom", 0.34
     elif title or artist:
-        # keep the motif out of the band the text will take
-        band = min(width, height) * (0.24 if (title and artist) else 0.18)
+        # keep the motif out of the band the text will take (its height once laid out)
+        block_h, margin = layout_text(width, height, title=title, artist=artist,
+                                      font=font)[4:6]
+        band = block_h + margin * 1.6
         canvas.frame = ((0.0, 0.0, float(width), height - band) if position == "bottom"
                         else (0.0, band, float(width), float(height)))
     LOOKS[look](canvas, profile, palette, np.random.default_rng([seed, 2]),
