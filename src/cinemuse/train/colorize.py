@@ -53,7 +53,7 @@ class Config:
     width_s16: int = 96
     width_s8: int = 64
     batch: int = 16
-    steps: int = 1800
+    steps: int = 500
     lr: float = 2e-3
     weight_decay: float = 1e-4
     seed: int = 0
