@@ -263,7 +263,10 @@ def _compose_melody(model, cue: CueSheet, p: _Plan, energies: np.ndarray) -> lis
         for i, z in enumerate(latents):
             first_bar = sec.start_bar + i * seg_bars
             bars = min(seg_bars, sec.end_bar - first_bar)
-            rng = np.random.default_rng([cue.seed, 4, ord(theme[0]), cue_idx, sec.variation, i])
+            # sampling seeded by the latent itself: a repeated phrase (same latent) comes
+            # back note for note, a varied one (different latent) is sampled afresh
+            z32 = np.ascontiguousarray(z, dtype=np.float32)
+            rng = np.random.default_rng([cue.seed, 4, *np.frombuffer(z32.tobytes(), dtype=np.uint32).tolist()])
             phrase = _decode_phrase(model, z, rng, bars * spb, spb)
             notes += [(pitch, first_bar * spb + s, d) for pitch, s, d in phrase]
     return notes
@@ -315,7 +318,7 @@ def _compose_harmony(cue: CueSheet, p: _Plan, melody_rel: list[tuple[int, int, i
         theme, cue_idx = _theme_key(sec, cue) if sec.theme else ("intro", 0)
         rng = np.random.default_rng([cue.seed, 5, ord(theme[0]), cue_idx, sec.variation, int(sec.end_bar == last_body)])
         chords[a:b] = model.harmonize(pcs[a:b], bar_start=bar_start[a:b], mode=p.mode,
-                                      allowed=allowed, rng=rng, temperature=0.6)
+                                      allowed=allowed, rng=rng, temperature=0.7, change_bias=1.2)
     return chords
 
 
@@ -561,11 +564,9 @@ def render_piece(piece: Piece, *, progress=SILENT) -> tuple[np.ndarray, dict[str
         for inst in piece.midi.instruments:
             stems[inst.name] = render_instrument(inst, n + tail, sample_rate=sr)
             st.advance()
-        if not piece.loop:
-            start, fade = _ending_fade(piece, n)
-            for name in stems:
-                stems[name][start:n] *= fade[:, None]
-        mix, processed = mix_and_master(stems, sample_rate=sr, style=piece.style, loop=piece.loop, length=n)
+        fade = None if piece.loop else _ending_fade(piece, n)
+        mix, processed = mix_and_master(stems, sample_rate=sr, style=piece.style, loop=piece.loop, length=n,
+                                        fade=fade)
         st.advance()
     return mix, processed
 

@@ -129,6 +129,7 @@ class HarmonyModel:
         allowed: dict[int, list[Chord]] | None = None,
         rng: np.random.Generator | None = None,
         temperature: float = 1.0,
+        change_bias: float = 0.0,
     ) -> list[Chord]:
         """Chords for S half-bar slots under a melody.
 
@@ -144,6 +145,10 @@ class HarmonyModel:
         rng : np.random.Generator, optional
             None: the single best sequence (Viterbi). Given: a sample from the posterior
             at ``temperature`` (lower = closer to the best).
+        change_bias : float
+            Nats subtracted from "same chord again" at bar starts: a composer's knob for
+            more harmonic motion (POP909 often holds a chord for bars; background music
+            with a held tonic under a wandering melody sounds static). 0 = the data's own.
 
         Returns
         -------
@@ -162,6 +167,8 @@ class HarmonyModel:
         scale = 1.0 / max(temperature, 1e-3) if rng is not None else 1.0
         emit = emit * scale
         log_t = {k: trans[k] * scale for k in ("bar", "mid")}
+        if change_bias:
+            log_t["bar"] = log_t["bar"] - np.eye(N_CHORDS) * change_bias * scale
         init = trans["initial"] * scale
         if rng is None:
             path = self._viterbi(emit, bar_start, log_t, init)
