@@ -33,7 +33,7 @@ def test_short_rotated_video_without_audio(pictures, tmp_path):
     d = durations(out)
     assert abs(d["audio"] - d["video"]) < 1 / 30 + 0.025
     with av.open(str(out)) as c:
-        assert c.streams.video[0].codec_context.width == 64  # stored size kept (rotation is metadata)
+        assert c.streams.video[0].codec_context.width == 96  # stored size kept (rotation is metadata)
 
 
 @pytest.mark.slow

@@ -119,9 +119,10 @@ def test_score_folder_goes_on_past_bad_files(clip, tmp_path, capsys):
 
 def test_demo_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["demo"]) == 0
+    assert main(["demo", "--length", "5"]) == 0  # the same edit, shorter (the default is 15 s)
     out = tmp_path / "cinemuse-demo.mp4"
     assert out.exists() and str(out) in capsys.readouterr().out
     d = durations(out)
+    assert abs(d["video"] - 5.0) < 0.05
     assert abs(d["audio"] - d["video"]) < 0.07
-    assert main(["demo"]) == 2  # no overwrite without --force
+    assert main(["demo", "--length", "5"]) == 2  # no overwrite without --force

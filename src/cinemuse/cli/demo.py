@@ -6,7 +6,7 @@ import argparse
 
 HELP = "make a short demo video and score it (no files of yours needed)"
 DESCRIPTION = """\
-Make a 15-second demo video (scenes painted in code: a sunset, the sea, a forest, a city
+Make a 15-second demo video (--length to change it) (scenes painted in code: a sunset, the sea, a forest, a city
 at night, neon, a meadow; camera pans, zooms, a jolt, a flash, a dissolve and fades) and
 give it an original soundtrack with 'cinemuse score'. Nothing is downloaded and no file of
 yours is needed. Prints where the result is.
@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="cinemuse-demo.mp4", metavar="PATH",
                         help="where to write the scored demo (default: ./cinemuse-demo.mp4)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the music (default 0)")
+    parser.add_argument("--length", type=float, default=15.0, metavar="SECONDS",
+                        help="length of the demo video, 4 to 60 seconds (default 15)")
     parser.add_argument("--style", help="arrangement style (default: chosen from the picture)")
     parser.add_argument("--cue-sheet", metavar="PATH", help="also write PATH.json and PATH.csv")
 
@@ -30,10 +32,14 @@ def run(args: argparse.Namespace, progress) -> dict:
     from cinemuse.pipelines.score import ScoreOptions, score_video
     from cinemuse.io.video import write_video
 
+    from cinemuse.errors import UsageError
+
+    if not 4.0 <= args.length <= 60.0:
+        raise UsageError("--length must be between 4 and 60 seconds")
     out = Path(args.output)
     check_output_path(out, force=args.force)  # refuse before any work
     fps = 25
-    edit = demo_edit(size=(640, 360), seed=0)
+    edit = demo_edit(size=(640, 360), seed=0, length=args.length)
     times = frame_times(edit.duration, fps=fps)
     with tempfile.TemporaryDirectory(prefix="cinemuse-demo-") as tmp:
         source = Path(tmp) / "demo-source.mp4"

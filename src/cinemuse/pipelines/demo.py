@@ -259,8 +259,11 @@ def painted_scene(kind: str, *, size: tuple[int, int] = (960, 540), seed: int = 
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def demo_edit(*, size: tuple[int, int] = (640, 360), seed: int = 0) -> Edit:
-    """The ~15 s edit ``cinemuse demo`` scores: calm open, a build, an action burst, a calm end."""
+def demo_edit(*, size: tuple[int, int] = (640, 360), seed: int = 0, length: float = 15.0) -> Edit:
+    """The edit ``cinemuse demo`` scores: calm open, a build, an action burst, a calm end.
+
+    15 s by default; ``length`` scales every shot and transition (and flash/jolt times).
+    """
     scenes = {k: painted_scene(k, seed=seed + i) for i, k in enumerate(
         ("sunset", "ocean", "forest", "city", "neon", "meadow"))}
     shots = [
@@ -273,4 +276,10 @@ def demo_edit(*, size: tuple[int, int] = (640, 360), seed: int = 0) -> Edit:
         Shot(scenes["neon"], 1.5, move="shake", impacts=[0.3, 0.9]),
         Shot(scenes["meadow"], 3.0, move="zoom_out", speed=0.4, transition="fade", transition_length=1.0),
     ]
+    k = length / sum(sh.duration for sh in shots)
+    for sh in shots:
+        sh.duration *= k
+        sh.transition_length *= k
+        sh.flashes = [f * k for f in sh.flashes]
+        sh.impacts = [f * k for f in sh.impacts]
     return Edit(shots, size=size)
