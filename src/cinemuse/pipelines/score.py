@@ -307,8 +307,8 @@ def score_video(
         with atomic_output_dir(opts.stems_dir, force=opts.force) as tmp_dir:
             for name, stem in piece.stems.items():
                 safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(name))
-                sf.write(str(tmp_dir / f"{safe}.wav"), fit_length(np.asarray(stem, np.float32), n_samples),
-                         SAMPLE_RATE, subtype="PCM_16")
+                samples = np.clip(fit_length(np.asarray(stem, np.float32), n_samples), -1.0, 1.0)
+                sf.write(str(tmp_dir / f"{safe}.wav"), samples, SAMPLE_RATE, subtype="PCM_16")
         written["stems"] = str(opts.stems_dir)
     if opts.cue_sheet is not None:
         record = cue_sheet_record(video, cue, analysis)
