@@ -73,7 +73,8 @@ def test_score_writes_playable_mp4_with_the_same_video(clip, tmp_path, capsys):
     out = tmp_path / "out.mp4"
     sheet = tmp_path / "cues"
     code = main(["score", str(src), "-o", str(out), "--json", "--seed", "3", "--cue-sheet", str(sheet),
-                 "--midi-out", str(tmp_path / "m.mid")])
+                 "--midi-out", str(tmp_path / "m.mid"), "--audio-out", str(tmp_path / "a.wav"),
+                 "--stems", str(tmp_path / "stems")])
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["cuts"] == 2
@@ -88,6 +89,12 @@ def test_score_writes_playable_mp4_with_the_same_video(clip, tmp_path, capsys):
     csv_text = (tmp_path / "cues.csv").read_text()
     assert csv_text.count("\ncut,") == 2 and "tempo" in csv_text
     assert (tmp_path / "m.mid").stat().st_size > 0
+    import soundfile as sf
+
+    wav = sf.info(str(tmp_path / "a.wav"))
+    assert abs(wav.frames / wav.samplerate - d_in["video"]) <= frame
+    stems = sorted((tmp_path / "stems").glob("*.wav"))
+    assert len(stems) >= 2 and all(sf.info(str(p)).frames == wav.frames for p in stems)
 
 
 def test_score_refuses_to_overwrite_and_reports_bad_input(clip, tmp_path, capsys):
