@@ -22,6 +22,15 @@ from cinemuse.music.mix import integrated_loudness, true_peak_db
 SR = 44100
 
 
+@pytest.fixture(autouse=True)
+def _pip_only_soundfont(monkeypatch):
+    """Render with pretty_midi's bundled TimGM6mb: the soundfont every install has (and
+    quick to load); a Debian soundfont, when present, is used outside the tests."""
+    from pathlib import Path
+
+    monkeypatch.setenv("CINEMUSE_SOUNDFONT", str(Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"))
+
+
 @dataclass(frozen=True)
 class _Note:
     pitch: int

@@ -562,7 +562,7 @@ def render_piece(piece: Piece, *, progress=SILENT) -> tuple[np.ndarray, dict[str
     stems = {}
     with progress.stage("Rendering", total=len(piece.midi.instruments) + 1) as st:
         for inst in piece.midi.instruments:
-            stems[inst.name] = render_instrument(inst, n + tail, sample_rate=sr)
+            stems[inst.name] = render_instrument(inst, n + tail, sample_rate=sr, first_sample=int(piece.loop))
             st.advance()
         fade = None if piece.loop else _ending_fade(piece, n)
         mix, processed = mix_and_master(stems, sample_rate=sr, style=piece.style, loop=piece.loop, length=n,

@@ -103,6 +103,7 @@ def render_instrument(
     *,
     sample_rate: int = SAMPLE_RATE,
     soundfont: str | os.PathLike | None = None,
+    first_sample: int = 0,
 ) -> np.ndarray:
     """Render one pretty_midi ``Instrument`` alone, dry.
 
@@ -112,6 +113,10 @@ def render_instrument(
     n_samples : int
         Output length; events after it are ignored, sound after it is cut (the caller
         chooses a length that includes the release tail, or wraps it for a loop).
+    first_sample : int
+        Events before this sample happen at it instead. A loop uses 1: many soundfont
+        samples start at full level, and an attack on sample 0 would put a step right
+        at the seam (where the wrapped tail of the last bar must join smoothly).
 
     Returns
     -------
@@ -130,6 +135,7 @@ def render_instrument(
     frame_bytes = 8  # two float32 channels
     position = 0
     for sample, kind, a, b in _instrument_events(instrument, sample_rate):
+        sample = max(sample, first_sample)
         if sample >= n_samples:
             break
         if sample > position:
