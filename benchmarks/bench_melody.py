@@ -44,7 +44,7 @@ LN2 = np.log(2)
 
 
 def emit(obj: dict) -> None:
-    print(json.dumps(obj), flush=True)
+    print(json.dumps(obj, default=float), flush=True)
 
 
 # --------------------------------------------------------------------------- likelihood
