@@ -156,7 +156,7 @@ def make_palette(mood: MoodColour, rng: np.random.Generator) -> Palette:
 
     The background carries the mood colour itself (it covers most of the cover, so the
     cover's average lightness, saturation and hue follow the mood); the inks keep its hue
-    family at a contrasting lightness; the accent is a small-area neighbour hue.
+    family at a contrasting lightness; the accent is a small-area contrasting hue.
     """
     L, C, h = mood.lightness, mood.chroma, mood.hue
     spread = float(rng.choice([18.0, 30.0, 42.0]))
@@ -177,9 +177,12 @@ def make_palette(mood: MoodColour, rng: np.random.Generator) -> Palette:
             float(np.clip(C * ink_gain * rng.uniform(1.0, 1.4), 0.01, 0.3)), h0 + o)
         for k, o in enumerate(offsets)
     ])
-    accent_hue = h0 + float(rng.choice([-70.0, 60.0, 150.0]))
-    accent = mood_srgb(float(np.clip(ink_l + (0.08 if not light_bg else -0.02), 0.12, 0.95)),
-                            float(np.clip(C * 1.6 + 0.05, 0.08, 0.25)), accent_hue)
+    # accent: a contrasting hue (opposite or split-complementary) at a clear mid-tone, so a
+    # small shape carries it; on light covers it is deeper, on dark ones lighter
+    accent_hue = h0 + float(rng.choice([-60.0, 150.0, 180.0]))
+    accent_l = L - 0.22 if light_bg else min(L + 0.38, 0.85)
+    accent = mood_srgb(float(np.clip(accent_l, 0.3, 0.88)), float(np.clip(C * 1.3, 0.08, 0.2)),
+                       accent_hue)
     return Palette(background=bg, background2=bg2, inks=inks, accent=accent)
 
 
