@@ -50,7 +50,7 @@ class Config:
     lr_final: float = 1e-4
     beta: float = 1.0
     anneal_steps: int = 1000
-    free_nats: float = 12.0
+    free_nats: float = 4.0
     seed: int = 0
 
 
