@@ -334,7 +334,7 @@ def test_output_folder_missing_or_output_is_a_folder(tmp_path, kind, write, name
 STUB_COMMANDS: dict[str, str] = {}
 # Until then, commands another team is still building are expected to fail, not strictly:
 # their cases start passing, silently, the moment the command lands.
-NOT_LANDED_YET: dict[str, str] = {"colorize": "team VISION's colorize CLI has not landed yet"}
+NOT_LANDED_YET: dict[str, str] = {}
 
 
 @dataclass
@@ -375,6 +375,7 @@ CLI_CASES = [
     CLICase("colorize-text-as-jpg", text_as_jpg, "colorize", r"text file, not an image"),
     CLICase("colorize-bomb", bomb_png, "colorize", r"900 megapixels"),
     CLICase("colorize-truncated-jpeg", truncated_jpeg, "colorize", r"truncated"),
+    CLICase("colorize-folder", a_folder, "colorize", r"is a folder"),
 ]
 
 
