@@ -98,10 +98,12 @@ def onset_frames(envelope: np.ndarray, *, sr: int, hop_length: int, delta: float
                  min_gap_s: float = 0.03) -> np.ndarray:
     """Peak-picked onsets (frame indices): local maxima above the local mean plus ``delta``.
 
-    ``envelope`` is normalised to 0..1 first, as librosa's ``onset_detect`` does.
+    ``envelope`` is normalised to 0..1 first, as librosa's ``onset_detect`` does, but by its
+    99th percentile rather than its maximum: one outlier (the first note after silence)
+    would otherwise flatten every other onset under the threshold.
     """
     env = envelope - envelope.min()
-    env = env / (env.max() + 1e-9)
+    env = np.minimum(env / (np.percentile(env, 99) + 1e-9), 1.5)
     r_max = max(1, int(0.03 * sr / hop_length))
     r_mean = max(1, int(0.1 * sr / hop_length))
     is_peak = (env == _local_max(env, r_max)) & (env >= _local_mean(env, r_mean) + delta)
