@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -18,14 +18,17 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 
 def test_help_is_fast_and_lists_every_command():
-    run_cli("--help")  # warm the filesystem cache; we measure a second start
-    start = time.perf_counter()
+    # CPU time of the child, not wall time: on a loaded machine the wall clock mostly
+    # measures waiting for a core. benchmarks/bench_startup.py reports the wall time.
+    run_cli("--help")  # warm the filesystem cache
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = run_cli("--help")
-    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     assert proc.returncode == 0
     for name in COMMANDS:
         assert name in proc.stdout
-    assert elapsed < 0.5, f"cinemuse --help took {elapsed:.2f}s"
+    assert cpu < 0.5, f"cinemuse --help used {cpu:.2f} s of CPU"
 
 
 def test_help_does_not_import_heavy_libraries():
