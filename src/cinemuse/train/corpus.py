@@ -360,7 +360,7 @@ def load_corpus(path: Path) -> list[Tune]:
 
 
 def corpus(data_dir: Path | None = None, *, progress: Progress = SILENT, rebuild: bool = False) -> list[Tune]:
-    """The cached corpus, parsing it first (about 10 min on 2 cores) when the cache is missing."""
+    """The cached corpus, parsing it first (about 7 CPU-minutes in 2 processes) when the cache is missing."""
     from cinemuse.train.paths import cache_dir, shared_data_dir
 
     path = cache_dir("melody") / "corpus.npz"
