@@ -55,3 +55,19 @@ def test_bad_inputs_are_one_line_errors_and_write_nothing(tmp_path, capsys):
     _write(src, _picture())
     assert main(["restore", str(src), "-o", str(out), "--fill", str(tmp_path / "nomask.png")]) == 2
     assert not out.exists()
+
+
+def test_colorize_video_keeps_frames_and_audio(tmp_path):
+    from cinemuse.io.video import probe_video, write_video
+
+    y, x = np.mgrid[0:120, 0:200]
+    base = (110 + 70 * np.sin(x / 11.0) * np.cos(y / 7.0)).astype(np.uint8)
+    frames = [np.repeat(base[:96, i * 3 : i * 3 + 128, None], 3, axis=2) for i in range(12)]
+    sr = 16000
+    audio = (0.1 * np.sin(2 * np.pi * 330 * np.arange(sr) / sr)).astype(np.float32)[:, None]
+    src, out = tmp_path / "film.mp4", tmp_path / "film-colour.mp4"
+    write_video(src, frames, fps=12, audio=audio, sample_rate=sr)
+    assert main(["colorize", str(src), "-o", str(out), "--quiet"]) == 0
+    info = probe_video(out)
+    assert info.has_audio and (info.width, info.height) == (128, 96)
+    assert abs(info.frame_count - 12) <= 1
