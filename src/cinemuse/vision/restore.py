@@ -6,10 +6,11 @@ the measurements into the list of steps ``restore --auto`` runs.
 
 Methods (all classical, CPU-only):
 
-* noise: σ estimated from the finest wavelet band (Donoho's MAD rule), then OpenCV's
-  non-local means with a strength proportional to σ;
-* dust & scratches: pixels that stand out from a median-filtered copy by far more than
-  the local noise, kept when they form specks or thin lines, then inpainted (Telea);
+* noise: JPEG blocking removed by shift-averaged re-compression at the detected quality
+  (Nosratinia 2001); σ estimated from the finest wavelet band of the flattest blocks
+  (Donoho's MAD rule), then OpenCV's non-local means with a strength proportional to σ;
+* dust & scratches: specks brighter/darker than every pixel on a ring around them,
+  near-vertical thin straight runs brighter/darker than both sides, then inpainted (Telea);
 * colour negatives: darktable negadoctor's model — film base (orange mask) from the
   rebate or the clearest film, per-channel density log10(base / scan), per-channel
   normalisation of the density range (which also white-balances), print gamma;
@@ -173,6 +174,7 @@ class Analysis:
 
     noise_sigma: float
     blockiness: float
+    jpeg_quality: int | None
     negative_likelihood: float
     defect_fraction: float
     missing_fraction: float
@@ -193,6 +195,7 @@ def analyse(rgb: np.ndarray) -> Analysis:
     return Analysis(
         noise_sigma=estimate_noise_sigma(rgb),
         blockiness=blockiness(rgb),
+        jpeg_quality=estimate_jpeg_quality(rgb),
         negative_likelihood=negative_likelihood(rgb),
         defect_fraction=float(detect_defects(rgb).mean()),
         missing_fraction=float(detect_missing_regions(rgb).mean()),
@@ -211,7 +214,7 @@ def plan_steps(a: Analysis) -> list[str]:
         steps.append("fill")
     if 0.0002 < a.defect_fraction < 0.05:
         steps.append("scratches")
-    if a.noise_sigma > 3.0 or a.blockiness > 1.3:
+    if a.noise_sigma > 3.0 or a.jpeg_quality is not None:
         steps.append("denoise")
     if a.low_percentile > 12 or a.high_percentile < 240:
         steps.append("levels")
@@ -221,26 +224,75 @@ def plan_steps(a: Analysis) -> list[str]:
 # ----------------------------------------------------------------------------- steps
 
 
-def denoise(rgb: np.ndarray, *, sigma: float | None = None) -> np.ndarray:
-    """Non-local-means denoising with strength set from the (estimated) noise σ.
+def _jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    import io
 
-    JPEG blocking is treated as a little extra noise, so the same step also smooths
-    8x8 block edges in flat areas.
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=int(quality))
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+
+
+def estimate_jpeg_quality(rgb: np.ndarray) -> int | None:
+    """The JPEG quality (libjpeg scale) a picture was last saved at, or None if it shows none.
+
+    Re-saving a JPEG at its own quality changes almost nothing (its DCT coefficients are
+    already on that quantisation grid), while the next finer quality moves them all; so
+    the ratio error(q) / error(q + 2) dips sharply at the original quality.
+    """
+    crop = np.ascontiguousarray(rgb[: min(rgb.shape[0], 384), : min(rgb.shape[1], 384)])  # keep the 8x8 grid
+    if min(crop.shape[:2]) < 32:
+        return None
+    qualities = list(range(10, 98, 2))
+    err = np.array([np.abs(_jpeg_roundtrip(crop, q).astype(np.float32) - crop).mean() for q in qualities])
+    ratio = err[:-1] / np.maximum(err[1:], 1e-6)
+    best = int(np.argmin(ratio))
+    return qualities[best] if ratio[best] < 0.7 else None
+
+
+def deblock_jpeg(rgb: np.ndarray, *, quality: int | None = None) -> np.ndarray:
+    """Reduce JPEG blocking and ringing by re-compressing shifted copies (Nosratinia 2001).
+
+    Each of 16 shifts of the picture is compressed at the original quality and shifted
+    back; averaging them keeps what all agree on (the picture) and cancels what depends on
+    where the 8x8 grid falls (block edges, ringing).
+    """
+    if quality is None:
+        quality = estimate_jpeg_quality(rgb)
+        if quality is None:
+            return rgb.copy()
+    h, w = rgb.shape[:2]
+    acc = np.zeros(rgb.shape, np.float32)
+    shifts = [(dy, dx) for dy in (0, 2, 4, 6) for dx in (0, 2, 4, 6)]
+    for dy, dx in shifts:
+        padded = np.pad(rgb, ((dy, 8), (dx, 8), (0, 0)), mode="reflect")
+        acc += _jpeg_roundtrip(padded, quality)[dy : dy + h, dx : dx + w]
+    return np.clip(acc / len(shifts) + 0.5, 0, 255).astype(np.uint8)
+
+
+def denoise(rgb: np.ndarray, *, sigma: float | None = None) -> np.ndarray:
+    """Remove JPEG blocking (when the picture shows it) and noise.
+
+    JPEG: :func:`deblock_jpeg` at the detected quality. Noise: non-local means with a
+    strength set from the (estimated) per-channel noise σ; skipped below σ = 2.5, where
+    it would only wash out fine texture.
     """
     import cv2
 
+    out = rgb
     if sigma is None:
-        sigma = estimate_noise_sigma(rgb)
-        blocks = blockiness(rgb)
-        if blocks > 1.3:
-            sigma = max(sigma, 2.0 * blocks)
-    if sigma < 1.0:
-        return rgb.copy()
+        quality = estimate_jpeg_quality(rgb)
+        if quality is not None:
+            out = deblock_jpeg(rgb, quality=quality)
+        sigma = estimate_noise_sigma(out)
+    if sigma < 2.5:
+        return out.copy()
     # h ≈ 0.8 σ works well for Gaussian noise with 7x7 patches (Buades et al.)
     h = float(np.clip(0.8 * sigma, 2.0, 30.0))
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    out = cv2.fastNlMeansDenoisingColored(bgr, None, h, h, 5, 15)
-    return cv2.cvtColor(out, cv2.COLOR_BGR2RGB)
+    bgr = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
+    res = cv2.fastNlMeansDenoisingColored(bgr, None, h, h, 5, 15)
+    return cv2.cvtColor(res, cv2.COLOR_BGR2RGB)
 
 
 def inpaint(rgb: np.ndarray, mask: np.ndarray, *, radius: int = 3) -> np.ndarray:
