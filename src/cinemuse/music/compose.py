@@ -127,9 +127,9 @@ def plan(cue: CueSheet) -> _Plan:
     """Choose style, mode, key, tempo and form for a cue (deterministic in cue.seed)."""
     if cue.duration < MIN_DURATION:
         raise ValueError(f"duration must be at least {MIN_DURATION} s, got {cue.duration}")
-    rng = np.random.default_rng([cue.seed, 1])
     valence, arousal = _mean_mood(cue)
     style = get_style(cue.style or style_for_mood(valence, arousal))
+    rng = np.random.default_rng([cue.seed, 1, _style_code(style)])
     mode = (cue.mode or ("major" if valence >= -0.1 else "minor")).lower()
     if mode not in ("major", "minor"):
         raise ValueError(f"mode must be major or minor, got {cue.mode!r}")
@@ -167,6 +167,11 @@ def plan(cue: CueSheet) -> _Plan:
     return _Plan(style, mode, tonic, valence, arousal, timing, tagged)
 
 
+def _style_code(style: Style) -> int:
+    """A stable number per style, mixed into the seeds: another style is another piece."""
+    return sum((i + 1) * ord(c) for i, c in enumerate(style.name))
+
+
 def _bar_energies(cue: CueSheet, p: _Plan) -> np.ndarray:
     """Energy (0..1) per bar: the cue's curve, or a song-like arc from the mood."""
     t = p.timing
@@ -196,7 +201,7 @@ def _phrase_latents(model, cue: CueSheet, sec: FormSection, p: _Plan, n_phrases:
                     energy: float) -> list[np.ndarray]:
     """Latents for a section's 2-bar phrases: statement, answer, restatement, close."""
     theme, cue_idx = _theme_key(sec, cue)
-    rng = np.random.default_rng([cue.seed, 2, ord(theme[0]), cue_idx])
+    rng = np.random.default_rng([cue.seed, 2, _style_code(p.style), ord(theme[0]), cue_idx])
     dim = model.latent_dim
     base = [model.sample_latent(rng) for _ in range(max(n_phrases, 4))]
     steer = cue.sections[sec.cue_index].latent
@@ -218,11 +223,11 @@ def _phrase_latents(model, cue: CueSheet, sec: FormSection, p: _Plan, n_phrases:
     attrs = getattr(model, "attribute_vectors", {}) or {}
     offset = np.zeros(dim, dtype=np.float32)
     if "density" in attrs:
-        offset += 1.4 * (energy - 0.5) * attrs["density"]
+        offset += (1.4 * (energy - 0.5) + p.style.melody_density) * attrs["density"]
     if "mode" in attrs:
         offset += (0.8 if p.mode == "major" else -1.0) * attrs["mode"]
     if "rhythm" in attrs:
-        offset += 0.6 * p.arousal * attrs["rhythm"]
+        offset += (0.6 * p.arousal + p.style.melody_rhythm) * attrs["rhythm"]
     if "register" in attrs:
         offset += 0.5 * p.arousal * attrs["register"]
     return [z + offset for z in latents]

@@ -53,6 +53,8 @@ class Style:
     melody_velocity: int = 88
     hit_sound: str = "crash"
     drum_program: int = 0  # GM drum kit (bank 128) preset
+    melody_density: float = 0.0  # along the melody model's density vector: - sparser, + busier
+    melody_rhythm: float = 0.0  # along its rhythm vector: + more off-beat (syncopated) onsets
     mix: MixSettings = field(
         default_factory=lambda: MixSettings(
             {"melody": 0.0, "chords": -4.0, "pad": -8.0, "bass": -2.0, "drums": -3.0, "hits": -4.0},
@@ -64,6 +66,8 @@ class Style:
 STYLES: dict[str, Style] = {
     "cinematic": Style(
         name="cinematic",
+        melody_density=-0.6,
+        melody_rhythm=0.0,
         programs={"melody": 40, "chords": 48, "pad": 49, "bass": 43},  # violin, strings, slow strings, contrabass
         accompaniment="pad",
         bass="sustain",
@@ -82,6 +86,8 @@ STYLES: dict[str, Style] = {
     ),
     "ambient": Style(
         name="ambient",
+        melody_density=-1.6,
+        melody_rhythm=-0.5,
         programs={"melody": 88, "chords": 89, "pad": 91, "bass": 89},  # new-age, warm pad, choir pad
         accompaniment="pad",
         bass="sustain",
@@ -100,6 +106,8 @@ STYLES: dict[str, Style] = {
     ),
     "lofi": Style(
         name="lofi",
+        melody_density=-0.2,
+        melody_rhythm=0.6,
         programs={"melody": 11, "chords": 4, "bass": 33},  # vibraphone, electric piano, finger bass
         accompaniment="block",
         bass="syncopated",
@@ -119,6 +127,8 @@ STYLES: dict[str, Style] = {
     ),
     "folk": Style(
         name="folk",
+        melody_density=0.0,
+        melody_rhythm=0.0,
         programs={"melody": 73, "chords": 25, "bass": 32},  # flute, steel guitar, acoustic bass
         accompaniment="strum",
         bass="root_fifth",
@@ -137,6 +147,8 @@ STYLES: dict[str, Style] = {
     ),
     "pop": Style(
         name="pop",
+        melody_density=0.3,
+        melody_rhythm=0.4,
         programs={"melody": 81, "chords": 0, "pad": 50, "bass": 38},  # saw lead, piano, synth strings, synth bass
         accompaniment="pulse",
         bass="pulse",
@@ -156,6 +168,8 @@ STYLES: dict[str, Style] = {
     ),
     "piano": Style(
         name="piano",
+        melody_density=-0.4,
+        melody_rhythm=0.0,
         programs={"melody": 0, "chords": 0, "bass": 0},
         accompaniment="broken",
         bass="sustain",
@@ -174,6 +188,8 @@ STYLES: dict[str, Style] = {
     ),
     "electronic": Style(
         name="electronic",
+        melody_density=0.4,
+        melody_rhythm=0.5,
         programs={"melody": 80, "chords": 81, "pad": 90, "bass": 38},  # square lead, saw, polysynth, synth bass
         accompaniment="arpeggio",
         bass="pulse",
