@@ -398,7 +398,9 @@ def compose(
     Returns
     -------
     Piece
-        ``audio`` has exactly ``round(cue.duration * sample_rate)`` frames.
+        ``audio`` has exactly ``round(cue.duration * sample_rate)`` frames. Every hit
+        in ``cue.hits`` starts an accent note at exactly its time (hits in the last
+        10 ms of a piece are too late to sound and are left out of the MIDI).
     """
     import pretty_midi
 
