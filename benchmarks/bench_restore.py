@@ -104,7 +104,11 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--folder", default="kodak24")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", nargs="*", default=None,
+                    choices=["noise", "jpeg", "scratches_dust", "missing_blocks", "colour_negative", "auto"],
+                    help="run only these parts (default: all)")
     args = ap.parse_args()
+    wanted = set(args.only or ["noise", "jpeg", "scratches_dust", "missing_blocks", "colour_negative", "auto"])
     images = load_images(shared_data_dir() / "images" / args.folder, args.limit)
 
     cases = [
@@ -119,6 +123,8 @@ def main() -> None:
         ("missing_blocks", 6, lambda im, rng: missing_blocks(im, rng, 6)[0], lambda x: R.fill_missing(x)[0]),
     ]
     for kind, level, degrade, fix in cases:
+        if kind not in wanted:
+            continue
         rng = np.random.default_rng(args.seed)
         rows = {"psnr_in": [], "psnr_out": [], "ssim_in": [], "ssim_out": []}
         start = time.perf_counter()
@@ -140,6 +146,16 @@ def main() -> None:
         }), flush=True)
 
     # colour negatives: develop and compare with the original (rebate excluded)
+    if "colour_negative" in wanted:
+        negatives(images, args)
+    if "auto" in wanted:
+        auto_on_clean(images, args)
+
+
+def negatives(images, args) -> None:
+    from cinemuse.vision import restore as R
+    from cinemuse.vision.color import delta_e_2000, rgb_to_lab
+
     rng = np.random.default_rng(args.seed)
     des, des_bw, likelihood_neg, likelihood_pos = [], [], [], []
     for i, (name, im) in enumerate(images):
@@ -158,7 +174,13 @@ def main() -> None:
         "auto_false_negative_on_positives": round(float(np.mean(np.array(likelihood_pos) >= 0.8)), 3),
     }), flush=True)
 
-    # --auto on clean photos should do (almost) nothing harmful
+
+
+def auto_on_clean(images, args) -> None:
+    """--auto on undamaged photos should choose (almost) nothing and change little."""
+    from cinemuse.vision import restore as R
+    from cinemuse.vision.color import psnr
+
     rows = []
     for name, im in images:
         out, rep = R.restore_image(im)

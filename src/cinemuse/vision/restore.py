@@ -87,9 +87,13 @@ def negative_likelihood(rgb: np.ndarray) -> float:
     total = x.sum(1)
     bright = x[total >= np.percentile(total, 99)].mean(0) + 1.0
     margin = min(bright[0] / bright[1], bright[1] / bright[2]) - 1.0
+    # clear film transmits most in every channel: nothing in a negative is bluer (or
+    # greener) than its film base, while a sunset's orange highlights sit beside blue sky
+    ceiling = np.percentile(x, 99.5, axis=0) + 1.0
+    under_base = bool(np.all(ceiling <= 1.1 * bright))
     step = max(1, int(np.sqrt(x.shape[0] / 65536)))
     mean_b = float(rgb_to_lab(rgb[::step, ::step])[..., 2].mean())
-    return float(np.clip(margin / 0.1, 0, 1) * float(mean_b > 4.0))
+    return float(np.clip(margin / 0.12, 0, 1) * float(mean_b > 4.0) * float(under_base))
 
 
 def detect_missing_regions(rgb: np.ndarray, *, min_area: int = 64) -> np.ndarray:
@@ -106,7 +110,7 @@ def detect_missing_regions(rgb: np.ndarray, *, min_area: int = 64) -> np.ndarray
     for i in range(1, n):
         x, y, w, h, area = stats[i]
         # solid, roughly rectangular patches; thin runs are clipped highlights or borders
-        keep[i] = area >= min_area and min(w, h) >= 6 and area >= 0.6 * w * h
+        keep[i] = area >= min_area and min(w, h) >= 6 and area >= 0.85 * w * h
     return keep[labels]
 
 
@@ -212,11 +216,11 @@ def plan_steps(a: Analysis) -> list[str]:
         steps.append("negative")
     if a.missing_fraction > 0.0005:
         steps.append("fill")
-    if 0.0002 < a.defect_fraction < 0.05:
+    if 0.01 < a.defect_fraction < 0.08:  # clean photos show up to ~0.5 % false alarms
         steps.append("scratches")
     if a.noise_sigma > 3.0 or a.jpeg_quality is not None:
         steps.append("denoise")
-    if a.low_percentile > 12 or a.high_percentile < 240:
+    if a.high_percentile - a.low_percentile < 160:  # faded: uses under 2/3 of the range
         steps.append("levels")
     return steps
 
