@@ -122,9 +122,20 @@ def test_ctrl_c_during_a_real_video_write_leaves_nothing(tmp_path):
         write_video({str(tmp_path / "o.mp4")!r}, frames(), fps=25)
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "writing"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A test run started in the background inherits SIGINT as ignored, and then Python
+        # installs no KeyboardInterrupt handler; a user's terminal always delivers it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()  # never leave a writer behind if an assertion or the timeout fails
     assert proc.returncode != 0 and "KeyboardInterrupt" in err
     assert os.listdir(tmp_path) == []
