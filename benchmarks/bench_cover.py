@@ -20,6 +20,7 @@ colours and composition do not depend on the size).  One JSON line per pair, the
 summaries.  Run from the repo root:
 
     .venv/bin/python benchmarks/bench_cover.py [--pairs 20] [--seconds 30]
+    .venv/bin/python benchmarks/bench_cover.py --timing-only     (not under nice: wall time)
 """
 
 from __future__ import annotations
@@ -97,52 +98,10 @@ def colour_hist(rgb: np.ndarray) -> np.ndarray:
     return h / h.sum()
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--size", type=int, default=1000)
-    parser.add_argument("--skip-timing", action="store_true")
-    args = parser.parse_args(argv)
-
-    from cinemuse.analysis.audio import analyze_song
-    from cinemuse.music.render import render_midi
+def distance_check(profiles, looks) -> None:
+    """Covers of different songs vs variants (seeds) of the same song, per look."""
     from cinemuse.vision.cover import draw_cover
-    from cinemuse.vision.cover_looks import LOOKS
 
-    looks = list(LOOKS)
-    pair_rows = []
-    profiles = []  # (song, profile) of the fast-major renders, for the distance check
-    for k, (song, tonic) in enumerate(major_songs(args.pairs)):
-        look = looks[k % len(looks)]
-        row = {"song": f"pop909/{song:03d}", "look": look}
-        stats = {}
-        for name, factor, minor in (("fast_major", 1.35, None), ("slow_minor", 0.7, tonic)):
-            pm = excerpt(song, seconds=args.seconds, tempo_factor=factor, minor_tonic=minor)
-            audio = render_midi(pm, sample_rate=SR, style="piano")
-            profile = analyze_song(audio, SR)
-            cover = draw_cover(profile, look=look, seed=k, width=args.size, height=args.size)
-            stats[name] = lab_stats(cover.image)
-            row[name] = {"key": profile.key, "tempo_bpm": round(profile.tempo_bpm, 1),
-                         "valence": round(profile.valence, 3),
-                         "arousal": round(profile.arousal, 3),
-                         **{s: round(v, 2) for s, v in stats[name].items()}}
-            if name == "fast_major":
-                profiles.append((song, profile))
-        for s in ("L", "C", "b"):
-            row[f"d{s}"] = round(stats["fast_major"][s] - stats["slow_minor"][s], 2)
-        pair_rows.append(row)
-        print(json.dumps(row), flush=True)
-
-    n = len(pair_rows)
-    summary = {"summary": "mapping check: fast major vs slow minor", "pairs": n}
-    for s, name in (("L", "lighter"), ("C", "more_saturated"), ("b", "yellower")):
-        d = np.array([r[f"d{s}"] for r in pair_rows])
-        summary[f"share_{name}"] = round(float(np.mean(d > 0)), 3) if n else None
-        summary[f"mean_d{s}"] = round(float(d.mean()), 2) if n else None
-    print(json.dumps(summary), flush=True)
-
-    # --- distances: different songs vs variants of one song, per look
     songs = profiles[:8]
     enc = None
     try:
@@ -183,6 +142,61 @@ def main(argv=None) -> int:
             dist[f"{space}_within_song_variants"] = round(float(np.mean(within[space])), 4)
             dist[f"{space}_songs_farther"] = bool(np.mean(between[space]) > np.mean(within[space]))
     print(json.dumps(dist), flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--timing-only", action="store_true",
+                        help="only the 4-minute timing (run it without nice: it measures wall time)")
+    args = parser.parse_args(argv)
+    if args.timing_only:
+        args.pairs = 0
+
+    from cinemuse.analysis.audio import analyze_song
+    from cinemuse.music.render import render_midi
+    from cinemuse.vision.cover import draw_cover
+    from cinemuse.vision.cover_looks import LOOKS
+
+    looks = list(LOOKS)
+    pair_rows = []
+    profiles = []  # (song, profile) of the fast-major renders, for the distance check
+    for k, (song, tonic) in enumerate(major_songs(args.pairs)):
+        look = looks[k % len(looks)]
+        row = {"song": f"pop909/{song:03d}", "look": look}
+        stats = {}
+        for name, factor, minor in (("fast_major", 1.35, None), ("slow_minor", 0.7, tonic)):
+            pm = excerpt(song, seconds=args.seconds, tempo_factor=factor, minor_tonic=minor)
+            audio = render_midi(pm, sample_rate=SR, style="piano")
+            profile = analyze_song(audio, SR)
+            cover = draw_cover(profile, look=look, seed=k, width=args.size, height=args.size)
+            stats[name] = lab_stats(cover.image)
+            row[name] = {"key": profile.key, "tempo_bpm": round(profile.tempo_bpm, 1),
+                         "valence": round(profile.valence, 3),
+                         "arousal": round(profile.arousal, 3),
+                         **{s: round(v, 2) for s, v in stats[name].items()}}
+            if name == "fast_major":
+                profiles.append((song, profile))
+        for s in ("L", "C", "b"):
+            row[f"d{s}"] = round(stats["fast_major"][s] - stats["slow_minor"][s], 2)
+        pair_rows.append(row)
+        print(json.dumps(row), flush=True)
+
+    n = len(pair_rows)
+    summary = {"summary": "mapping check: fast major vs slow minor", "pairs": n}
+    for s, name in (("L", "lighter"), ("C", "more_saturated"), ("b", "yellower")):
+        d = np.array([r[f"d{s}"] for r in pair_rows])
+        summary[f"share_{name}"] = round(float(np.mean(d > 0)), 3) if n else None
+        summary[f"mean_d{s}"] = round(float(d.mean()), 2) if n else None
+    if n:
+        print(json.dumps(summary), flush=True)
+
+    # --- distances: different songs vs variants of one song, per look
+    if profiles:
+        distance_check(profiles, looks)
 
     # --- time: a 4-minute song, decode + analysis + one 3000x3000 cover saved as PNG
     if not args.skip_timing:
