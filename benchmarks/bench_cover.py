@@ -47,16 +47,16 @@ def _tonic(name: str) -> int:
 
 def major_songs(n: int):
     """(song id, tonic) for POP909 songs with one annotated major key, ids from 801 up."""
-    out = []
+    out: list[tuple[int, int]] = []
     for song in range(801, 910):
+        if len(out) >= n:
+            break
         d = POP909 / f"{song:03d}"
         if not d.is_dir():
             continue
         lines = (d / "key_audio.txt").read_text().strip().splitlines()
         if len(lines) == 1 and lines[0].split()[2].endswith(":maj"):
             out.append((song, _tonic(lines[0].split()[2].split(":")[0])))
-        if len(out) >= n:
-            break
     return out
 
 
