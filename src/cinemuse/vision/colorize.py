@@ -62,6 +62,9 @@ class Colorizer:
         meta = decoder_session.get_modelmeta().custom_metadata_map
         self.bins = np.asarray(json.loads(meta["ab_bins"]), dtype=np.float32)  # (Q, 2)
         self.temperature = float(meta.get("temperature", 0.38))
+        # least-squares shrinkage towards the training mean, fitted on validation photos
+        self.chroma_mean = np.asarray(json.loads(meta.get("chroma_mean", "[0, 0]")), dtype=np.float32)
+        self.chroma_gain = float(meta.get("chroma_gain", 1.0))
         self._lock = threading.Lock()
 
     @classmethod
@@ -114,6 +117,7 @@ class Colorizer:
         p = np.exp(z)
         p /= p.sum(axis=0, keepdims=True)
         ab = np.einsum("qhw,qc->hwc", p, self.bins)
+        ab = self.chroma_mean + self.chroma_gain * (ab - self.chroma_mean)
         # confidence: 1 - normalised entropy of the untempered distribution
         z0 = logits - logits.max(axis=0, keepdims=True)
         p0 = np.exp(z0)
