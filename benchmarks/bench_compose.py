@@ -15,6 +15,10 @@ and, for a looped version (loop=True) of the 60 s piece:
 
 ``--plots DIR`` also writes a piano roll and a spectrogram PNG per style (60 s piece).
 
+``--pieces N`` instead composes N pieces as MIDI only (styles, named moods, seeds and lengths
+of 20-120 s cycled deterministically) and prints one JSON line with the share of empty melody
+bars and of strong-beat chord tones over all of them (the acceptance asks for no empty bars).
+
 Run: .venv/bin/python benchmarks/bench_compose.py [--styles pop,lofi] [--durations 5,60] [--plots DIR]
 """
 
@@ -110,16 +114,60 @@ def plot_piece(piece, path: Path) -> None:
     plt.close(fig)
 
 
+def many_pieces(model, n: int, *, seed: int) -> None:
+    """Melody figures summed over ``n`` MIDI-only pieces of varied style, mood, seed and length."""
+    from cinemuse.cuesheet import MOODS, Mood, Section
+
+    styles, moods = list(STYLES), list(MOODS)
+    bars = empty = pieces_with_empty = 0
+    strong_tone_shares = []
+    for i in range(n):
+        duration = 20.0 + (i * 37) % 101
+        mood = Mood.named(moods[i % len(moods)])
+        cue = CueSheet(
+            duration=duration,
+            sections=[Section(0.0, duration, mood=mood)],
+            style=styles[i % len(styles)],
+            seed=seed + i,
+        )
+        piece = compose(cue, melody_model=model, render=False)
+        figures = melody_figures(piece)
+        bar = 60.0 / piece.tempo * piece.meter
+        if piece.melody:
+            span = max(e for _, _, e in piece.melody) - min(s for _, s, _ in piece.melody)
+            bars += int(np.ceil(span / bar - 1e-6))
+        empty += figures["empty_melody_bars"]
+        pieces_with_empty += figures["empty_melody_bars"] > 0
+        strong_tone_shares.append(figures["strong_beat_chord_tones"])
+    print(
+        json.dumps(
+            {
+                "benchmark": "compose_melody_many",
+                "pieces": n,
+                "melody_bars": bars,
+                "empty_melody_bars": empty,
+                "pieces_with_an_empty_bar": pieces_with_empty,
+                "mean_strong_beat_chord_tones": round(float(np.mean(strong_tone_shares)), 3),
+            }
+        ),
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--styles", default=",".join(STYLES))
     parser.add_argument("--durations", default="5,60,300")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plots", type=Path, default=None)
+    parser.add_argument("--pieces", type=int, default=0, help="MIDI-only melody check over N pieces")
     args = parser.parse_args()
     from cinemuse.music.melody_model import MelodyModel
 
     model = MelodyModel.load()
+    if args.pieces:
+        many_pieces(model, args.pieces, seed=args.seed)
+        return
     compose(CueSheet(duration=5.0, style="pop"), melody_model=model)  # load soundfont and models once
     for style in args.styles.split(","):
         for duration in (float(d) for d in args.durations.split(",")):
