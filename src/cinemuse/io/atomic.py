@@ -43,24 +43,26 @@ def check_output_path(path: str | os.PathLike, *, force: bool = False) -> Path:
         raise OutputError(p, "is a folder, expected an output file name")
     if p.exists() and not force:
         raise OutputError(p, "already exists (use --force to overwrite)")
+    _check_output_folder(p)
+    return p
+
+
+def _check_output_folder(p: Path) -> Path:
+    """The folder that will hold output ``p``, checked to exist and to take new files."""
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(p, f"output folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(p, f"output folder {parent} is not writable")
-    _probe_writable(p, parent)
-    return p
-
-
-def _probe_writable(p: Path, parent: Path) -> None:
-    """Create and delete a scratch file: the only test that a read-only mount, a full disk
-    or root-owned permissions cannot fool (os.access says yes to root everywhere)."""
+    # Create and delete a scratch file: the only test that a read-only mount, a full disk
+    # or root-owned permissions cannot fool (os.access says yes to root everywhere).
     try:
         fd, name = tempfile.mkstemp(prefix=".cinemuse-write-test.", dir=parent)
     except OSError as exc:
         raise OutputError(p, f"output folder {parent} is not writable ({exc.strerror})") from None
     os.close(fd)
     os.unlink(name)
+    return parent
 
 
 def _umask() -> int:
@@ -109,11 +111,7 @@ def atomic_output_dir(path: str | os.PathLike, *, force: bool = False) -> Iterat
         raise OutputError(final, "exists and is not a folder")
     if final.is_dir() and any(final.iterdir()) and not force:
         raise OutputError(final, "folder is not empty (use --force to replace it)")
-    parent = final.parent if str(final.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(final, f"output folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(final, f"output folder {parent} is not writable")
+    parent = _check_output_folder(final)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=parent))
     except OSError as exc:
