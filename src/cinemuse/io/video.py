@@ -531,6 +531,10 @@ class _AudioTrack:
         self.layout = "mono" if samples.shape[1] == 1 else "stereo"
         self.stream = container.add_stream("aac", rate=rate, layout=self.layout)
         self.stream.bit_rate = 192000 if samples.shape[1] == 2 else 128000
+        # The constant-quantiser coder is ~3x faster than FFmpeg's default two-loop search,
+        # which otherwise costs more than the whole remux; at 192 kb/s the two measured alike
+        # (same SNR on music-like test signals).
+        self.stream.codec_context.options = {"aac_coder": "fast"}
         self.container = container
         self.written = 0  # samples handed to the encoder so far
         # Sample 0 plays with the first frame, wherever the video's timeline starts.
