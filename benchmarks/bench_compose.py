@@ -17,7 +17,10 @@ and, for a looped version (loop=True) of the 60 s piece:
 
 ``--pieces N`` instead composes N pieces as MIDI only (styles, named moods, seeds and lengths
 of 20-120 s cycled deterministically) and prints one JSON line with the share of empty melody
-bars and of strong-beat chord tones over all of them (the acceptance asks for no empty bars).
+bars and of strong-beat chord tones over all of them (the acceptance asks for no empty bars),
+and a second with the MGEval-style statistics of an 8-bar excerpt of each piece's melody
+(transposed to C major / A minor like the corpus) against 100 held-out corpus tunes, computed
+with ``bench_melody``'s functions (it needs the parsed corpus, as bench_melody does).
 
 Run: .venv/bin/python benchmarks/bench_compose.py [--styles pop,lofi] [--durations 5,60] [--plots DIR]
 """
@@ -121,6 +124,7 @@ def many_pieces(model, n: int, *, seed: int) -> None:
     styles, moods = list(STYLES), list(MOODS)
     bars = empty = pieces_with_empty = 0
     strong_tone_shares = []
+    excerpts = []
     for i in range(n):
         duration = 20.0 + (i * 37) % 101
         mood = Mood.named(moods[i % len(moods)])
@@ -139,6 +143,9 @@ def many_pieces(model, n: int, *, seed: int) -> None:
         empty += figures["empty_melody_bars"]
         pieces_with_empty += figures["empty_melody_bars"] > 0
         strong_tone_shares.append(figures["strong_beat_chord_tones"])
+        excerpt = melody_excerpt(piece, bars=8)
+        if excerpt is not None:
+            excerpts.append(excerpt)
     print(
         json.dumps(
             {
@@ -152,6 +159,63 @@ def many_pieces(model, n: int, *, seed: int) -> None:
         ),
         flush=True,
     )
+    print(json.dumps(composed_melody_statistics(excerpts, seed=seed)), flush=True)
+
+
+def melody_excerpt(piece, *, bars: int) -> np.ndarray | None:
+    """(pitch, start, duration) in 16th steps of ``bars`` bars of the melody, from its second
+    bar line (past any pick-up), transposed so the tonic is C (major) or A (minor)."""
+    from cinemuse.music.theory import parse_key
+
+    if piece.meter != 4 or not piece.melody:
+        return None
+    tonic, mode = parse_key(piece.key)
+    shift = -tonic + (9 if mode == "minor" else 0)
+    step = 60.0 / piece.tempo / 4
+    notes = []
+    for pitch, start, end in piece.melody:
+        s = int(round((start - piece.first_downbeat) / step))
+        d = max(1, int(round((end - start) / step)))
+        notes.append((pitch + shift, s, d))
+    notes = np.array(sorted(notes, key=lambda n: n[1]), dtype=np.int64)
+    first_bar = int(np.ceil(notes[0, 1] / 16))
+    lo, hi = (first_bar + 1) * 16, (first_bar + 1 + bars) * 16
+    if (notes[:, 1] + notes[:, 2]).max() < hi:  # the melody ends inside the window (a short piece)
+        return None
+    ends = notes[:, 1] + notes[:, 2]
+    sel = notes[(ends > lo) & (notes[:, 1] < hi)].copy()  # held-over notes count, trimmed
+    if len(sel) < 4:
+        return None
+    held = sel[:, 1] < lo
+    sel[held, 2] -= lo - sel[held, 1]
+    sel[held, 1] = lo
+    sel[:, 1] -= lo
+    sel[:, 2] = np.minimum(sel[:, 2], hi - lo - sel[:, 1])
+    # fold into the corpus's pitch range by octaves, as the corpus itself was
+    sel[:, 0] = np.where(sel[:, 0] < 48, sel[:, 0] + 12 * ((48 - sel[:, 0] + 11) // 12), sel[:, 0])
+    sel[:, 0] = np.where(sel[:, 0] > 84, sel[:, 0] - 12 * ((sel[:, 0] - 84 + 11) // 12), sel[:, 0])
+    return sel
+
+
+def composed_melody_statistics(excerpts: list[np.ndarray], *, seed: int) -> dict:
+    """MGEval overlaps, scale consistency and empty bars of composed melodies vs held-out tunes."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import bench_melody
+    from cinemuse.train import corpus as corpus_mod
+
+    splits = corpus_mod.split_tunes(corpus_mod.corpus())
+    real = bench_melody.heldout_excerpts(splits["test"], 100, 8, np.random.default_rng(seed + 1))
+    real_feats = [bench_melody.features(m) for m in real]
+    return {
+        "benchmark": "compose_melody_mgeval",
+        "composed_excerpts": len(excerpts),
+        "bars": 8,
+        "composed": bench_melody.melody_set_stats(excerpts, real_feats, 8),
+        "heldout": bench_melody.melody_set_stats(real, real_feats, 8),
+        "target": "overlap >= 0.7 each, scale consistency >= 0.95, no empty bars",
+    }
 
 
 def main() -> None:
