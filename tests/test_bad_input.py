@@ -329,14 +329,6 @@ def test_output_folder_missing_or_output_is_a_folder(tmp_path, kind, write, name
 
 # --------------------------------------------------------------------------- command line
 
-# Commands whose CLI is still the "not available" stub at the deadline: their cases are
-# expected to fail (strict: the day the command lands, the xfail turns into an error to fix).
-STUB_COMMANDS: dict[str, str] = {}
-# Until then, commands another team is still building are expected to fail, not strictly:
-# their cases start passing, silently, the moment the command lands.
-NOT_LANDED_YET: dict[str, str] = {}
-
-
 @dataclass
 class CLICase:
     id: str
@@ -435,19 +427,7 @@ def cli_results(tmp_path_factory):
         return {k: f.result() for k, f in futures.items()}
 
 
-def _cli_params():
-    params = []
-    for case in CLI_CASES:
-        marks = []
-        if case.command in STUB_COMMANDS:
-            marks.append(pytest.mark.xfail(strict=True, reason=STUB_COMMANDS[case.command]))
-        elif case.command in NOT_LANDED_YET:
-            marks.append(pytest.mark.xfail(strict=False, reason=NOT_LANDED_YET[case.command]))
-        params.append(pytest.param(case, id=case.id, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize("case", _cli_params())
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CLI_CASES])
 def test_cli_refuses_bad_input(cli_results, case):
     r = cli_results[case.id]
     if "skip" in r:

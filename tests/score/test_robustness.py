@@ -8,9 +8,7 @@ import pytest
 
 from cinemuse.pipelines.demo import Edit, Shot, painted_scene
 from tests.score.clips import write_edit
-from tests.score.test_score_cli import _composer_ready, durations
-
-pytestmark = pytest.mark.skipif(not _composer_ready(), reason="melody model weights not built yet")
+from tests.score.test_score_cli import durations
 
 
 def _score(src, out, **kw):

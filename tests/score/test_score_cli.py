@@ -13,22 +13,6 @@ from cinemuse.cli import main
 from cinemuse.pipelines.demo import Edit, Shot, painted_scene
 from tests.score.clips import write_edit
 
-pytest.importorskip("cinemuse.music.compose")  # the composer (another team's module)
-
-
-def _composer_ready() -> bool:
-    """The composer needs the melody model's shipped weights."""
-    from cinemuse.errors import CinemuseError
-    from cinemuse.music.melody_model import MelodyModel
-
-    try:
-        MelodyModel.load()
-    except CinemuseError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(not _composer_ready(), reason="melody model weights not built yet")
 
 SR = 44100
 
