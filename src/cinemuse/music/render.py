@@ -56,7 +56,17 @@ class _Engine:
     """One loaded soundfont at one sample rate; reused across renders."""
 
     def __init__(self, soundfont: Path, sample_rate: int):
-        import tinysoundfont
+        try:
+            import tinysoundfont
+        except ModuleNotFoundError:
+            # Not a declared dependency: it declares pyaudio (live playback only), which
+            # needs PortAudio headers to build. quickstart.sh installs it without deps.
+            from cinemuse.errors import UsageError
+
+            raise UsageError(
+                "rendering music needs the tinysoundfont synthesiser: "
+                "pip install --no-deps 'tinysoundfont>=0.3' (or run ./quickstart.sh)"
+            ) from None
 
         self.path = soundfont
         self.sample_rate = sample_rate
