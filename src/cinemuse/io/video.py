@@ -28,6 +28,7 @@ import numpy as np
 
 from cinemuse.errors import BadInputError, OutputError
 from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
+from cinemuse.io.audio import resample
 from cinemuse.progress import SILENT, Progress
 
 __all__ = [
@@ -524,7 +525,7 @@ class _AudioTrack:
     def __init__(self, container, samples: np.ndarray, sample_rate: int, *, start: float = 0.0):
         rate = int(sample_rate)
         if rate not in _AAC_RATES:
-            samples = _resample(samples, rate, 48000)
+            samples = resample(samples, rate, 48000)
             rate = 48000
         self.samples = samples
         self.rate = rate
@@ -561,12 +562,6 @@ class _AudioTrack:
     def flush(self) -> None:
         for packet in self.stream.encode(None):
             self.container.mux(packet)
-
-
-def _resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    from cinemuse.io.audio import resample
-
-    return resample(samples, rate_in, rate_out)
 
 
 def _container_options(path: Path) -> dict[str, str]:
