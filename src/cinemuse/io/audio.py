@@ -15,6 +15,9 @@ import numpy as np
 from cinemuse.errors import BadInputError
 from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
 
+AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
+"""Sample rates the AAC encoder accepts; other rates are resampled to 48 kHz first."""
+
 __all__ = ["read_audio", "write_audio", "resample", "AUDIO_EXTENSIONS"]
 
 # Output formats by extension: (writer, codec or soundfile format, container or subtype).
@@ -189,9 +192,7 @@ def _write_pyav(tmp: Path, x: np.ndarray, rate: int, *, codec: str, fmt: str, bi
     if codec == "libmp3lame" and rate not in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000):
         x, rate = resample(x, rate, 44100), 44100
     if codec == "aac":
-        from cinemuse.io.video import _AAC_RATES
-
-        if rate not in _AAC_RATES:
+        if rate not in AAC_RATES:
             x, rate = resample(x, rate, 48000), 48000
     layout = "mono" if x.shape[1] == 1 else "stereo"
     container = av.open(str(tmp), mode="w", format=fmt)

@@ -28,7 +28,7 @@ import numpy as np
 
 from cinemuse.errors import BadInputError, OutputError
 from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
-from cinemuse.io.audio import resample
+from cinemuse.io.audio import AAC_RATES, resample
 from cinemuse.progress import SILENT, Progress
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
 ]
 
 # Sample rates the AAC encoder (and every browser) accepts; others are resampled to 48 kHz.
-_AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
 # Containers whose muxer understands +faststart (moov before mdat).
 _MP4_LIKE = {".mp4", ".m4v", ".mov"}
 
@@ -524,7 +523,7 @@ class _AudioTrack:
 
     def __init__(self, container, samples: np.ndarray, sample_rate: int, *, start: float = 0.0):
         rate = int(sample_rate)
-        if rate not in _AAC_RATES:
+        if rate not in AAC_RATES:
             samples = resample(samples, rate, 48000)
             rate = 48000
         self.samples = samples
