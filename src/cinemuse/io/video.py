@@ -40,7 +40,6 @@ __all__ = [
     "video_fps_fraction",
 ]
 
-# Sample rates the AAC encoder (and every browser) accepts; others are resampled to 48 kHz.
 # Containers whose muxer understands +faststart (moov before mdat).
 _MP4_LIKE = {".mp4", ".m4v", ".mov"}
 
