@@ -37,6 +37,7 @@ __all__ = [
     "iter_frames",
     "write_video",
     "replace_audio",
+    "copy_audio_track",
     "video_fps_fraction",
 ]
 
@@ -811,3 +812,34 @@ def _video_span(p: Path) -> float:
         return _packet_span(_video_stream(p, container))
     finally:
         container.close()
+
+
+def copy_audio_track(video_path: Path, audio_source: Path, out_path: Path) -> None:
+    """Write ``out_path`` with the video stream of ``video_path`` and the audio of ``audio_source``.
+
+    Both are copied packet for packet (no re-encode), so the original soundtrack is kept
+    exactly; audio packets past the end of the video are dropped.
+    """
+    with av.open(str(video_path)) as vin, av.open(str(audio_source)) as ain:
+        vstream = vin.streams.video[0]
+        astream = next((s for s in ain.streams.audio), None)
+        with av.open(str(out_path), "w", options=_container_options(Path(out_path))) as outc:
+            vout = outc.add_stream_from_template(vstream)
+            aout = outc.add_stream_from_template(astream) if astream is not None else None
+            end = None
+            for packet in vin.demux(vstream):
+                if packet.dts is None:
+                    continue
+                packet.stream = vout
+                if packet.pts is not None and packet.duration:
+                    t = float((packet.pts + packet.duration) * vstream.time_base)
+                    end = t if end is None else max(end, t)
+                outc.mux(packet)
+            if aout is not None:
+                for packet in ain.demux(astream):
+                    if packet.dts is None:
+                        continue
+                    if end is not None and packet.pts is not None and float(packet.pts * astream.time_base) >= end:
+                        break
+                    packet.stream = aout
+                    outc.mux(packet)

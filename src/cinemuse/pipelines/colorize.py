@@ -78,7 +78,7 @@ def _colorize_photo(src, out, refs, *, force, work_side, temperature, saturation
 
 def _colorize_video(src, out, refs, *, force, work_side, temperature, saturation, key_interval, progress) -> dict:
     from cinemuse.io.atomic import atomic_output
-    from cinemuse.io.video import iter_frames, probe_video, write_video
+    from cinemuse.io.video import copy_audio_track, iter_frames, probe_video, write_video
     from cinemuse.vision.colorize import Colorizer, VideoOptions, colorize_frames
 
     start = time.perf_counter()
@@ -98,7 +98,7 @@ def _colorize_video(src, out, refs, *, force, work_side, temperature, saturation
             silent_tmp = final_tmp.with_name(final_tmp.stem + ".video" + final_tmp.suffix)
             try:
                 write_video(silent_tmp, frames(), fps=info.fps, force=True)
-                mux_original_audio(silent_tmp, src, final_tmp)
+                copy_audio_track(silent_tmp, src, final_tmp)
             finally:
                 silent_tmp.unlink(missing_ok=True)
         else:
@@ -115,37 +115,3 @@ def _colorize_video(src, out, refs, *, force, work_side, temperature, saturation
         "seconds": round(seconds, 2),
         "fps_processed": round(count["frames"] / max(seconds, 1e-6), 2),
     }
-
-
-def mux_original_audio(video_path: Path, audio_source: Path, out_path: Path) -> None:
-    """Write ``out_path`` with the video stream of ``video_path`` and the audio of ``audio_source``.
-
-    Both are copied packet for packet (no re-encode), so the original soundtrack is kept
-    exactly; audio packets past the end of the video are dropped.
-    """
-    import av
-
-    with av.open(str(video_path)) as vin, av.open(str(audio_source)) as ain:
-        vstream = vin.streams.video[0]
-        astream = next((s for s in ain.streams.audio), None)
-        options = {"movflags": "+faststart"} if out_path.suffix.lower() in {".mp4", ".mov", ".m4v"} else {}
-        with av.open(str(out_path), "w", options=options) as outc:
-            vout = outc.add_stream_from_template(vstream)
-            aout = outc.add_stream_from_template(astream) if astream is not None else None
-            end = None
-            for packet in vin.demux(vstream):
-                if packet.dts is None:
-                    continue
-                packet.stream = vout
-                if packet.pts is not None and packet.duration:
-                    t = float((packet.pts + packet.duration) * vstream.time_base)
-                    end = t if end is None else max(end, t)
-                outc.mux(packet)
-            if aout is not None:
-                for packet in ain.demux(astream):
-                    if packet.dts is None:
-                        continue
-                    if end is not None and packet.pts is not None and float(packet.pts * astream.time_base) >= end:
-                        break
-                    packet.stream = aout
-                    outc.mux(packet)
