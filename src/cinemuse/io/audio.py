@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -18,7 +19,14 @@ from cinemuse.io.atomic import atomic_output, check_input_file, check_output_pat
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
 """Sample rates the AAC encoder accepts; other rates are resampled to 48 kHz first."""
 
-__all__ = ["read_audio", "write_audio", "resample", "AUDIO_EXTENSIONS"]
+__all__ = [
+    "read_audio",
+    "iter_audio",
+    "write_audio",
+    "resample",
+    "resample_blocks",
+    "AUDIO_EXTENSIONS",
+]
 
 # Output formats by extension: (writer, codec or soundfile format, container or subtype).
 _FORMATS = {
@@ -33,10 +41,151 @@ _FORMATS = {
 AUDIO_EXTENSIONS = tuple(_FORMATS)
 
 
+def iter_audio(
+    path: str | os.PathLike, *, sample_rate: int = 44100, mono: bool = False, block: int = 65536
+) -> Iterator[np.ndarray]:
+    """Decode the first audio stream block by block, so that hours of sound need no RAM.
+
+    The file is opened and checked when this function is called (a missing file, a video
+    without sound... raise here); the returned generator then decodes as it is consumed.
+
+    Parameters
+    ----------
+    path : str or Path
+    sample_rate : int
+        Rate of the yielded samples; FFmpeg's resampler converts on the fly.
+    mono : bool
+        Mix down to one channel.
+    block : int
+        Samples per yielded block; every block but the last has exactly this many.
+
+    Yields
+    ------
+    np.ndarray, shape (m, channels), float32, m <= block
+        ``channels`` is 1 for mono input (or ``mono=True``), else 2: surround is downmixed to
+        stereo. Damaged packets become silence of their length, and the encoder's padding
+        after the container's stated duration is trimmed.
+
+    Raises
+    ------
+    BadInputError
+        At the call: missing, empty, not media, no audio stream, undecodable codec.
+        While iterating: corrupt data, or no samples at all.
+    """
+    import av
+
+    from cinemuse.io.video import _open_input
+
+    if int(sample_rate) <= 0:
+        raise ValueError(f"sample_rate must be positive, got {sample_rate!r}")
+    if int(block) <= 0:
+        raise ValueError(f"block must be positive, got {block!r}")
+    p, container = _open_input(path)
+    try:
+        if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+            raise BadInputError(p, "is an image, not audio")
+        if not container.streams:
+            raise BadInputError(p, "contains no audio or video at all (a zero-length file?)")
+        if not container.streams.audio:
+            what = "a video without sound" if container.streams.video else "not an audio file"
+            raise BadInputError(p, f"has no audio stream ({what})")
+        stream = container.streams.audio[0]
+        if stream.codec_context is None:
+            raise BadInputError(p, "uses an audio codec this FFmpeg build cannot decode")
+    except BaseException:
+        container.close()
+        raise
+    stream.codec_context.thread_type = "AUTO"
+    channels = 1 if mono or (stream.codec_context.channels or 2) == 1 else 2
+    resampler = av.AudioResampler(
+        format="flt", layout="mono" if channels == 1 else "stereo", rate=int(sample_rate)
+    )
+    return _decoded_blocks(p, container, stream, resampler, int(sample_rate), channels, int(block))
+
+
+def _decoded_blocks(p, container, stream, resampler, rate: int, channels: int, block: int):
+    """The generator behind :func:`iter_audio`: decode, fill gaps, re-block, trim."""
+    import av
+
+    from cinemuse.io.video import _ffmpeg_text, decode_tolerant
+
+    # Encoders pad the last block (AAC to 1024 samples); the container's duration says
+    # where the real signal ends, so trim to it when it is known.
+    expected = None
+    if stream.duration and stream.time_base:
+        expected = int(round(float(stream.duration * stream.time_base) * rate))
+    pending = _Rebuffer(channels)
+    yielded = 0
+
+    def silence_for(packet) -> None:  # keep what follows in sync
+        if packet.duration and stream.time_base:
+            pending.push(np.zeros((int(round(float(packet.duration * stream.time_base) * rate)), channels), np.float32))
+
+    def ready(final: bool) -> Iterator[np.ndarray]:
+        nonlocal yielded
+        while pending.count >= block or (final and pending.count):
+            out = pending.take(min(block, pending.count))
+            if expected:  # drop the encoder's padding past the stated duration
+                out = out[: max(0, expected - yielded)]
+            if out.shape[0]:
+                yielded += out.shape[0]
+                yield out
+
+    try:
+        try:
+            for frame in decode_tolerant(p, container, stream, kind="audio", on_damaged=silence_for):
+                frame.pts = None  # the resampler just counts samples (gaps were filled above)
+                for out in resampler.resample(frame):
+                    pending.push(out.to_ndarray().reshape(-1, channels))
+                yield from ready(final=False)
+            for out in resampler.resample(None):
+                pending.push(out.to_ndarray().reshape(-1, channels))
+        except av.error.FFmpegError as exc:
+            raise BadInputError(p, f"audio data is corrupt ({_ffmpeg_text(exc)})") from None
+        yield from ready(final=True)
+    finally:
+        container.close()
+    if yielded == 0:
+        raise BadInputError(p, "contains no audio samples (empty or truncated)")
+
+
+class _Rebuffer:
+    """A FIFO of (m, channels) float32 pieces, taken out in blocks of any size."""
+
+    def __init__(self, channels: int):
+        self.pieces: list[np.ndarray] = []
+        self.count = 0
+        self.channels = channels
+
+    def push(self, piece: np.ndarray) -> None:
+        if piece.shape[0]:
+            self.pieces.append(piece)
+            self.count += piece.shape[0]
+
+    def take(self, n: int) -> np.ndarray:
+        """The next ``n`` samples (n <= count), as one contiguous (n, channels) float32 array."""
+        out = np.empty((n, self.channels), np.float32)
+        filled = 0
+        while filled < n:
+            piece = self.pieces[0]
+            m = min(n - filled, piece.shape[0])
+            out[filled : filled + m] = piece[:m]
+            filled += m
+            if m == piece.shape[0]:
+                self.pieces.pop(0)
+            else:
+                self.pieces[0] = piece[m:]
+        self.count -= n
+        return out
+
+
 def read_audio(
     path: str | os.PathLike, *, sample_rate: int = 44100, mono: bool = False
 ) -> np.ndarray:
     """Decode the first audio stream of any file FFmpeg reads (mp3, m4a, flac, ogg, wav, mp4...).
+
+    The whole signal at once: the blocks of :func:`iter_audio` joined. For long files prefer
+    :func:`iter_audio`, which needs memory for one block only.
 
     Parameters
     ----------
@@ -57,57 +206,8 @@ def read_audio(
     BadInputError
         Missing, empty, not media, no audio stream, no samples, or corrupt.
     """
-    import av
-
-    from cinemuse.io.video import _ffmpeg_text, _open_input, decode_tolerant
-
-    if int(sample_rate) <= 0:
-        raise ValueError(f"sample_rate must be positive, got {sample_rate!r}")
-    p, container = _open_input(path)
-    try:
-        if container.format.name == "image2" or container.format.name.endswith("_pipe"):
-            raise BadInputError(p, "is an image, not audio")
-        if not container.streams:
-            raise BadInputError(p, "contains no audio or video at all (a zero-length file?)")
-        if not container.streams.audio:
-            what = "a video without sound" if container.streams.video else "not an audio file"
-            raise BadInputError(p, f"has no audio stream ({what})")
-        stream = container.streams.audio[0]
-        if stream.codec_context is None:
-            raise BadInputError(p, "uses an audio codec this FFmpeg build cannot decode")
-        stream.codec_context.thread_type = "AUTO"
-        channels = 1 if mono or (stream.codec_context.channels or 2) == 1 else 2
-        resampler = av.AudioResampler(
-            format="flt", layout="mono" if channels == 1 else "stereo", rate=int(sample_rate)
-        )
-        # Encoders pad the last block (AAC to 1024 samples); the container's duration says
-        # where the real signal ends, so trim to it when it is known.
-        expected = None
-        if stream.duration and stream.time_base:
-            expected = int(round(float(stream.duration * stream.time_base) * int(sample_rate)))
-        chunks: list[np.ndarray] = []
-        try:
-            def silence_for(packet) -> None:  # keep what follows in sync
-                if packet.duration and stream.time_base:
-                    n = int(round(float(packet.duration * stream.time_base) * int(sample_rate)))
-                    chunks.append(np.zeros((n, channels), np.float32))
-
-            for frame in decode_tolerant(p, container, stream, kind="audio", on_damaged=silence_for):
-                frame.pts = None  # the resampler just counts samples (gaps were filled above)
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1, channels))
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1, channels))
-        except av.error.FFmpegError as exc:
-            raise BadInputError(p, f"audio data is corrupt ({_ffmpeg_text(exc)})") from None
-    finally:
-        container.close()
-    if not chunks or sum(c.shape[0] for c in chunks) == 0:
-        raise BadInputError(p, "contains no audio samples (empty or truncated)")
-    samples = np.concatenate(chunks, axis=0)
-    if expected and expected < samples.shape[0]:
-        samples = samples[:expected]
-    return np.ascontiguousarray(samples, dtype=np.float32)
+    blocks = list(iter_audio(path, sample_rate=sample_rate, mono=mono))
+    return np.ascontiguousarray(np.concatenate(blocks, axis=0), dtype=np.float32)
 
 
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
@@ -126,9 +226,77 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return np.ascontiguousarray(y, dtype=np.float32).reshape(-1, x.shape[1] if x.ndim == 2 else 1)
 
 
+def resample_blocks(
+    blocks: Iterable[np.ndarray], rate_in: int, rate_out: int, *, channels: int
+) -> Iterator[np.ndarray]:
+    """:func:`resample` for a stream of ``(m, channels)`` float32 blocks (soxr's streaming
+    resampler: the joined output equals :func:`resample` of the joined input).
+
+    Yields
+    ------
+    np.ndarray, shape (k, channels), float32, k > 0
+    """
+    if int(rate_in) == int(rate_out):
+        yield from blocks
+        return
+    import soxr
+
+    stream = soxr.ResampleStream(int(rate_in), int(rate_out), int(channels), dtype="float32", quality="HQ")
+    for x in blocks:
+        y = stream.resample_chunk(np.ascontiguousarray(x, dtype=np.float32).reshape(-1, channels))
+        if y.shape[0]:
+            yield y.reshape(-1, channels)
+    y = stream.resample_chunk(np.zeros((0, channels), np.float32), last=True)
+    if y.shape[0]:
+        yield y.reshape(-1, channels)
+
+
+def _as_block(x, *, what: str = "samples") -> np.ndarray:
+    """One block as (m, channels) float32: 1-D means mono."""
+    a = np.asarray(x, dtype=np.float32)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[1] < 1 or a.shape[1] > 8:
+        raise ValueError(f"{what} must be (n_samples, channels), got shape {a.shape}")
+    return a
+
+
+def _peek_blocks(samples, *, block: int = 8192, what: str = "samples") -> tuple[int, Iterator[np.ndarray]] | None:
+    """Normalise an array or an iterable of blocks into (channels, iterator of non-empty blocks).
+
+    An ``np.ndarray`` is the whole signal (served as views of ``block`` samples); anything else
+    is iterated as ``(m, channels)`` blocks, of which the first non-empty one is read here to
+    learn the channel count. ``None`` when there are no samples at all.
+    """
+    if isinstance(samples, np.ndarray):
+        x = _as_block(samples, what=what)
+        if x.shape[0] == 0:
+            return None
+        return x.shape[1], (x[i : i + block] for i in range(0, x.shape[0], block))
+    it = iter(samples)
+    for first in it:
+        first = _as_block(first, what=what)
+        if first.shape[0]:
+            break
+    else:
+        return None
+    channels = first.shape[1]
+
+    def rest() -> Iterator[np.ndarray]:
+        yield first
+        for x in it:
+            x = _as_block(x, what=what)
+            if x.shape[1] != channels:
+                raise ValueError(f"{what}: a block has {x.shape[1]} channels, the first had {channels}")
+            if x.shape[0]:
+                yield x
+
+    return channels, rest()
+
+
 def write_audio(
     path: str | os.PathLike,
-    samples: np.ndarray,
+    samples: np.ndarray | Iterable[np.ndarray],
     sample_rate: int,
     *,
     force: bool = False,
@@ -138,13 +306,15 @@ def write_audio(
 
     ``.wav`` (16-bit PCM), ``.flac`` (24-bit), ``.mp3``, ``.m4a`` (AAC-LC in MP4), ``.aac``
     (ADTS), ``.ogg``/``.opus`` (Opus, resampled to 48 kHz). Written atomically; an existing
-    file is replaced only with ``force=True``.
+    file is replaced only with ``force=True``. Written block by block in every format, so a
+    generator of blocks writes hours of sound in the memory of one block.
 
     Parameters
     ----------
     path : str or Path
-    samples : np.ndarray, shape (n_samples, channels) or (n_samples,), float
-        Values outside [-1, 1] are clipped.
+    samples : np.ndarray, shape (n_samples, channels) or (n_samples,), float; or an iterable of them
+        The whole signal, or (anything that is not an ``np.ndarray``) its consecutive blocks,
+        all with the same channel count. Values outside [-1, 1] are clipped.
     sample_rate : int
     force : bool
     bitrate : int, optional
@@ -153,6 +323,11 @@ def write_audio(
     Returns
     -------
     Path
+
+    Raises
+    ------
+    ValueError
+        No samples at all, or blocks of the wrong shape (nothing is left behind).
     """
     out = Path(path)
     suffix = out.suffix.lower()
@@ -160,50 +335,60 @@ def write_audio(
         raise BadInputError(
             out, f"unknown audio format {suffix or '(no extension)'}; use one of {', '.join(_FORMATS)}"
         )
-    x = np.asarray(samples, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[1] < 1 or x.shape[1] > 8:
-        raise ValueError(f"samples must be (n_samples, channels), got shape {x.shape}")
-    if x.shape[0] == 0:
-        raise ValueError("no samples to write")
     if int(sample_rate) <= 0:
         raise ValueError(f"sample_rate must be positive, got {sample_rate!r}")
-    x = np.clip(x, -1.0, 1.0)
+    if isinstance(samples, np.ndarray):  # an array is checked before anything touches the disk
+        peeked = _peek_blocks(samples)
+        if peeked is None:
+            raise ValueError("no samples to write")
     check_output_path(out, force=force)
+    if not isinstance(samples, np.ndarray):  # a generator may do real work: only after the check
+        peeked = _peek_blocks(samples)
+        if peeked is None:
+            raise ValueError("no samples to write")
+    channels, blocks = peeked
+    clipped = (np.clip(x, -1.0, 1.0) for x in blocks)
     writer, codec, fmt = _FORMATS[suffix]
     with atomic_output(out, force=force) as tmp:
         if writer == "soundfile":
             import soundfile as sf
 
-            sf.write(str(tmp), x, int(sample_rate), format=codec, subtype=fmt)
+            with sf.SoundFile(
+                str(tmp), "w", samplerate=int(sample_rate), channels=channels, format=codec, subtype=fmt
+            ) as fh:
+                for x in clipped:
+                    fh.write(x)
         else:
-            _write_pyav(tmp, x, int(sample_rate), codec=codec, fmt=fmt, bitrate=bitrate)
+            _write_pyav(tmp, clipped, channels, int(sample_rate), codec=codec, fmt=fmt, bitrate=bitrate)
     return out
 
 
-def _write_pyav(tmp: Path, x: np.ndarray, rate: int, *, codec: str, fmt: str, bitrate: int | None) -> None:
+def _write_pyav(
+    tmp: Path, blocks: Iterator[np.ndarray], channels: int, rate: int, *, codec: str, fmt: str, bitrate: int | None
+) -> None:
     import av
 
-    if x.shape[1] > 2:
-        x = x[:, :2]
+    if channels > 2:
+        blocks = (x[:, :2] for x in blocks)
+        channels = 2
+    target = rate
     if codec == "libopus" and rate != 48000:
-        x, rate = resample(x, rate, 48000), 48000
+        target = 48000
     if codec == "libmp3lame" and rate not in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000):
-        x, rate = resample(x, rate, 44100), 44100
-    if codec == "aac":
-        if rate not in AAC_RATES:
-            x, rate = resample(x, rate, 48000), 48000
-    layout = "mono" if x.shape[1] == 1 else "stereo"
+        target = 44100
+    if codec == "aac" and rate not in AAC_RATES:
+        target = 48000
+    blocks = resample_blocks(blocks, rate, target, channels=channels)
+    rate = target
+    layout = "mono" if channels == 1 else "stereo"
     container = av.open(str(tmp), mode="w", format=fmt)
     try:
         stream = container.add_stream(codec, rate=rate, layout=layout)
         stream.bit_rate = bitrate or (192000 if layout == "stereo" else 128000)
         packed = codec == "libopus"  # Opus takes interleaved floats, the others planar
-        block = 8192
-        for start in range(0, x.shape[0], block):
-            chunk = x[start : start + block]
-            data = chunk.reshape(1, -1) if packed else chunk.T
+        start = 0
+        for x in blocks:
+            data = x.reshape(1, -1) if packed else x.T
             frame = av.AudioFrame.from_ndarray(
                 np.ascontiguousarray(data), format="flt" if packed else "fltp", layout=layout
             )
@@ -212,6 +397,7 @@ def _write_pyav(tmp: Path, x: np.ndarray, rate: int, *, codec: str, fmt: str, bi
             frame.time_base = Fraction(1, rate)
             for packet in stream.encode(frame):
                 container.mux(packet)
+            start += x.shape[0]
         for packet in stream.encode(None):
             container.mux(packet)
     finally:
