@@ -28,7 +28,7 @@ import numpy as np
 
 from cinemuse.errors import BadInputError, OutputError
 from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
-from cinemuse.io.audio import AAC_RATES, resample
+from cinemuse.io.audio import AAC_RATES, _BlockFeed, _peek_blocks, resample_blocks
 from cinemuse.progress import SILENT, Progress
 
 __all__ = [
@@ -518,19 +518,25 @@ class _AudioTrack:
     """Encodes a float32 (n, ch) signal to AAC piece by piece as the video advances.
 
     Interleaving audio with the video as we go keeps FFmpeg's muxer from buffering a whole
-    stream in memory and gives a file that streams well.
+    stream in memory and gives a file that streams well. The signal is an array, or an
+    iterable of (m, ch) blocks (then ``channels`` is required) drawn only as far as the video
+    reaches; past its end the track is silence.
     """
 
-    def __init__(self, container, samples: np.ndarray, sample_rate: int, *, start: float = 0.0):
+    def __init__(self, container, samples, sample_rate: int, *, start: float = 0.0, channels: int | None = None):
         rate = int(sample_rate)
+        if isinstance(samples, np.ndarray):
+            whole = samples
+            channels = whole.shape[1]
+            samples = (whole[i : i + 65536] for i in range(0, whole.shape[0], 65536))
         if rate not in AAC_RATES:
-            samples = resample(samples, rate, 48000)
+            samples = resample_blocks(samples, rate, 48000, channels=channels)
             rate = 48000
-        self.samples = samples
+        self.feed = _BlockFeed(samples, channels)
         self.rate = rate
-        self.layout = "mono" if samples.shape[1] == 1 else "stereo"
+        self.layout = "mono" if channels == 1 else "stereo"
         self.stream = container.add_stream("aac", rate=rate, layout=self.layout)
-        self.stream.bit_rate = 192000 if samples.shape[1] == 2 else 128000
+        self.stream.bit_rate = 192000 if channels == 2 else 128000
         # The constant-quantiser coder is ~3x faster than FFmpeg's default two-loop search,
         # which otherwise costs more than the whole remux; at 192 kb/s the two measured alike
         # (same SNR on music-like test signals).
@@ -545,9 +551,7 @@ class _AudioTrack:
         chunk = 8192
         while self.written < end:
             n = min(chunk, end - self.written)
-            block = self.samples[self.written : self.written + n]
-            if block.shape[0] < n:  # the music is shorter than the picture: silence
-                block = np.concatenate([block, np.zeros((n - block.shape[0], block.shape[1]), np.float32)])
+            block = self.feed.take(n)  # silence once the music is over
             frame = av.AudioFrame.from_ndarray(
                 np.ascontiguousarray(np.clip(block, -1.0, 1.0).T), format="fltp", layout=self.layout
             )
@@ -698,7 +702,7 @@ def _add_h264_stream(container, rate: Fraction, width: int, height: int, crf: in
 
 def replace_audio(
     video_path: str | os.PathLike,
-    audio: np.ndarray,
+    audio: np.ndarray | Iterable[np.ndarray],
     sample_rate: int,
     out_path: str | os.PathLike,
     *,
@@ -710,13 +714,16 @@ def replace_audio(
 
     The video stream's packets are copied bit for bit (a remux); only the audio is encoded
     (AAC-LC). The result lasts exactly as long as the video: the new audio is trimmed or
-    padded with silence to the video's duration.
+    padded with silence to the video's duration. Audio given as blocks is consumed as the
+    video packets are copied and never past the video's end, so an hour-long soundtrack
+    costs the memory of a few blocks.
 
     Parameters
     ----------
     video_path : str or Path
-    audio : np.ndarray, shape (n_samples, channels), float32
-        1 or 2 channels in [-1, 1], starting at the video's first frame.
+    audio : np.ndarray, shape (n_samples, channels), float32; or an iterable of them
+        1 or 2 channels in [-1, 1], starting at the video's first frame: the whole signal, or
+        (anything that is not an ``np.ndarray``) its consecutive (m, channels) blocks.
     sample_rate : int
     out_path : str or Path
         ``.mp4`` (faststart) / ``.mov`` / ``.mkv``.
@@ -731,9 +738,12 @@ def replace_audio(
     Path
         ``out_path``.
     """
-    new = _check_audio(audio, sample_rate)
-    if new is None:
+    if audio is None:
         raise ValueError("audio is required")
+    if isinstance(audio, np.ndarray):
+        audio = _check_audio(audio, sample_rate)
+    elif sample_rate is None or int(sample_rate) <= 0:
+        raise ValueError("sample_rate is required with audio")
     out = check_output_path(out_path, force=force)
     info = probe_video(video_path)
     src = info.path
@@ -741,8 +751,13 @@ def replace_audio(
         raise OutputError(out, "is the input video; choose another output name")
     duration = _video_span(src)
 
+    # Learn the channel count (a generator's first block is read here, after the checks).
+    peeked = _peek_blocks(audio, what="audio")
+    channels, blocks = peeked if peeked is not None else (2, iter(()))
+    if channels not in (1, 2):
+        raise ValueError(f"audio must be (n_samples, 1 or 2 channels), got {channels} channels")
     if mix_original_db is not None and info.has_audio:
-        new = _mix_under(new, _original_audio(src, int(sample_rate), new.shape[1]), mix_original_db)
+        blocks = _mix_under(blocks, _original_audio(src, int(sample_rate), channels), mix_original_db, channels=channels)
 
     with progress.stage("Writing video", total=round(duration, 2) or None) as stage, atomic_output(
         out, force=force
@@ -759,7 +774,9 @@ def replace_audio(
                         src, f"its video stream cannot be copied ({_ffmpeg_text(exc)})"
                     ) from None
                 start = vin.start_time or 0
-                track = _AudioTrack(target, new, int(sample_rate), start=float(start * vin.time_base))
+                track = _AudioTrack(
+                    target, blocks, int(sample_rate), start=float(start * vin.time_base), channels=channels
+                )
                 reported = 0.0
                 for packet in source.demux(vin):
                     if packet.dts is None and packet.pts is None:
@@ -787,22 +804,34 @@ def replace_audio(
     return out
 
 
-def _original_audio(path: Path, sample_rate: int, channels: int) -> np.ndarray:
-    """The video's own sound as (n, channels), matching the new audio's channel count."""
-    from cinemuse.io.audio import read_audio
+def _original_audio(path: Path, sample_rate: int, channels: int) -> Iterator[np.ndarray]:
+    """The video's own sound as (m, channels) blocks, matching the new audio's channel count.
 
-    original = read_audio(path, sample_rate=sample_rate, mono=channels == 1)
-    if original.shape[1] != channels:  # mono original under stereo music
-        original = np.repeat(original, channels, axis=1)
-    return original
+    The file is opened (and its audio checked) now; decoding happens as the blocks are drawn.
+    """
+    from cinemuse.io.audio import iter_audio
+
+    blocks = iter_audio(path, sample_rate=sample_rate, mono=channels == 1)
+    for block in blocks:
+        if block.shape[1] != channels:  # mono original under stereo music
+            block = np.repeat(block, channels, axis=1)
+        yield block
 
 
-def _mix_under(new: np.ndarray, original: np.ndarray, gain_db: float) -> np.ndarray:
-    """``new + original * 10^(gain_db / 20)``, as long as the longer of the two."""
-    mixed = np.zeros((max(new.shape[0], original.shape[0]), new.shape[1]), np.float32)
-    mixed[: new.shape[0]] += new
-    mixed[: original.shape[0]] += original * np.float32(10.0 ** (float(gain_db) / 20.0))
-    return mixed
+def _mix_under(
+    new: Iterable[np.ndarray], original: Iterable[np.ndarray], gain_db: float, *, channels: int, block: int = 8192
+) -> Iterator[np.ndarray]:
+    """``new + original * 10^(gain_db / 20)`` block by block, as long as the longer of the two."""
+    gain = np.float32(10.0 ** (float(gain_db) / 20.0))
+    music, under = _BlockFeed(new, channels), _BlockFeed(original, channels)
+    while True:
+        a, b = music.take(block, pad=False), under.take(block, pad=False)
+        if not a.shape[0] and not b.shape[0]:
+            return
+        mixed = np.zeros((max(a.shape[0], b.shape[0]), channels), np.float32)
+        mixed[: a.shape[0]] += a
+        mixed[: b.shape[0]] += b * gain
+        yield mixed
 
 
 def _video_span(p: Path) -> float:
