@@ -753,7 +753,9 @@ def replace_audio(
 
     # Learn the channel count (a generator's first block is read here, after the checks).
     peeked = _peek_blocks(audio, what="audio")
-    channels, blocks = peeked if peeked is not None else (2, iter(()))
+    if peeked is None:  # no samples at all: a silent track
+        peeked = (audio.shape[1] if isinstance(audio, np.ndarray) else 2), iter(())
+    channels, blocks = peeked
     if channels not in (1, 2):
         raise ValueError(f"audio must be (n_samples, 1 or 2 channels), got {channels} channels")
     if mix_original_db is not None and info.has_audio:
