@@ -179,6 +179,32 @@ class _Rebuffer:
         return out
 
 
+class _BlockFeed:
+    """Pulls samples from an iterator of (m, channels) blocks in whatever amounts are asked.
+
+    Only as many blocks are drawn as the requests need, so a generator is never run ahead.
+    """
+
+    def __init__(self, blocks: Iterable[np.ndarray], channels: int):
+        self.blocks = iter(blocks)
+        self.buffer = _Rebuffer(channels)
+        self.channels = channels
+        self.exhausted = False
+
+    def take(self, n: int, *, pad: bool = True) -> np.ndarray:
+        """The next ``n`` samples; once the blocks run out, silence (``pad``) or fewer."""
+        while self.buffer.count < n and not self.exhausted:
+            block = next(self.blocks, None)
+            if block is None:
+                self.exhausted = True
+            else:
+                self.buffer.push(np.asarray(block, dtype=np.float32).reshape(-1, self.channels))
+        out = self.buffer.take(min(n, self.buffer.count))
+        if pad and out.shape[0] < n:
+            out = np.concatenate([out, np.zeros((n - out.shape[0], self.channels), np.float32)])
+        return out
+
+
 def read_audio(
     path: str | os.PathLike, *, sample_rate: int = 44100, mono: bool = False
 ) -> np.ndarray:
