@@ -554,28 +554,50 @@ def k_next_differs(sections: list[FormSection], k: int) -> bool:
 
 
 def render_piece(piece: Piece, *, progress=SILENT) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Synthesise, mix and master a piece to exactly its duration.
+    """Synthesise, mix and master a piece to exactly its duration, in memory.
+
+    Returns
+    -------
+    mix : np.ndarray, shape (n, 2), float32
+    stems : dict of str -> np.ndarray
+        The processed stems; they sum to ``mix``.
+    """
+    with render_piece_blocks(piece, keep_stems=True, progress=progress) as mastered:
+        return mastered.read(), mastered.read_stems()
+
+
+def render_piece_blocks(piece: Piece, *, keep_stems: bool = False, progress=SILENT):
+    """Synthesise, mix and master a piece block by block: memory stays flat with its length.
 
     A non-looping piece fades its final chord to silence over the last seconds (never
     a hard cut). A loop is rendered with an extra tail that is wrapped onto the start,
     so notes and reverb ringing over the seam continue seamlessly.
+
+    Returns
+    -------
+    cinemuse.music.mix.Mastered
+        Exactly ``round(duration * sample_rate)`` samples, read back in blocks; close it
+        (or use ``with``) to delete its scratch files.
     """
-    from cinemuse.music.mix import mix_and_master
-    from cinemuse.music.render import render_instrument
+    from cinemuse.music.mix import mix_and_master_blocks
+    from cinemuse.music.render import render_stem_blocks
 
     sr = piece.sample_rate
     n = int(round(piece.duration * sr))
-    tail = int(3.0 * sr) if piece.loop else 0
-    stems = {}
-    with progress.stage("Rendering", total=len(piece.midi.instruments) + 1) as st:
-        for inst in piece.midi.instruments:
-            stems[inst.name] = render_instrument(inst, n + tail, sample_rate=sr, first_sample=int(piece.loop))
-            st.advance()
-        fade = None if piece.loop else _ending_fade(piece, n)
-        mix, processed = mix_and_master(stems, sample_rate=sr, style=piece.style, loop=piece.loop, length=n,
-                                        fade=fade)
-        st.advance()
-    return mix, processed
+    total = n + (int(3.0 * sr) if piece.loop else 0)
+    names = [inst.name for inst in piece.midi.instruments]
+    with progress.stage("Rendering", total=round(total / sr, 1)) as st:
+        done = [0]
+
+        def advanced(position: int) -> None:
+            st.advance((position - done[0]) / sr)
+            done[0] = position
+
+        blocks = render_stem_blocks(piece.midi, total, sample_rate=sr, first_sample=int(piece.loop), names=names)
+        return mix_and_master_blocks(
+            blocks, sample_rate=sr, style=piece.style, loop=piece.loop, length=n,
+            fade=None if piece.loop else _ending_fade(piece, n), keep_stems=keep_stems, on_block=advanced,
+        )
 
 
 def _ending_fade(piece: Piece, n: int) -> tuple[int, np.ndarray]:

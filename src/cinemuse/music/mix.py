@@ -3,14 +3,21 @@
 Where the non-linear stages go, so that the stems still sum to the mix:
 
 * per-stem stages (level, reverb: one shared reverb whose output is split back to
-    the stems by their share of the send) are part of each stem;
+  the stems by their share of the send) are part of each stem;
 * the bus stages (loudness gain, glue compressor, true-peak limiter) are computed from
   the summed mix as a *gain envelope* g(t) and then applied to every stem alike.
   Because the same g(t) multiplies each stem, ``sum(stems) == mix`` up to float rounding,
   and the limiter's ceiling still holds on the mix.
 
-Loudness is normalised to -14 LUFS integrated (ITU-R BS.1770 via pyloudnorm) and the
-true peak (4x oversampled) is kept at or below -1 dBTP.
+Loudness is normalised to -14 LUFS integrated (ITU-R BS.1770) and the true peak (4x
+oversampled) is kept at or below -1 dBTP.
+
+Everything streams, so that an hour of music needs no more memory than a minute: the
+stems arrive in blocks (:func:`cinemuse.music.render.render_stem_blocks`); the first pass
+applies the per-stem stages, measures what the bus stages need at a resolution of
+256 samples (power, K-weighted power, true peak) and bounces the unmastered mix (and the
+stems, if wanted) to scratch files on disk; the gain envelope is then computed from
+those small measurements, and :class:`Mastered` applies it while reading back.
 """
 
 from __future__ import annotations
@@ -108,35 +115,13 @@ def true_peak_db(audio: np.ndarray, *, oversample: int = 4, exact: bool = False)
     return float(gain_to_db(true_peak_envelope(audio, oversample=oversample).max()))
 
 
-def _k_weighted_power(audio: np.ndarray, *, sample_rate: int) -> np.ndarray:
-    """Per-sample K-weighted power summed over channels (BS.1770 stage 1), shape (n,).
-
-    Uses pyloudnorm's two K-weighting biquads (high shelf + high pass) as one SOS cascade.
-    """
+def _k_weighting_sos(sample_rate: int) -> tuple[np.ndarray, float]:
+    """BS.1770 K-weighting (pyloudnorm's high shelf + high pass) as one SOS cascade and its gain."""
     import pyloudnorm
 
     stages = pyloudnorm.Meter(sample_rate)._filters.values()
     sos = np.vstack([signal.tf2sos(st.b, st.a) for st in stages])
-    gain = float(np.prod([st.passband_gain for st in stages]))
-    y = signal.sosfilt(sos, np.asarray(audio, dtype=np.float32), axis=0) * gain
-    return sum(y[:, c] ** 2 for c in range(y.shape[1]))
-
-
-def _gated_loudness(power: np.ndarray, *, sample_rate: int) -> float:
-    """BS.1770 integrated loudness from per-sample K-weighted power (400 ms, 75 % overlap)."""
-    block, step = int(0.4 * sample_rate), int(0.1 * sample_rate)
-    if len(power) < block:
-        power = np.tile(power, int(np.ceil(block / max(len(power), 1))) + 1)
-    csum = np.concatenate([[0.0], np.cumsum(power, dtype=np.float64)])
-    starts = np.arange(0, len(power) - block + 1, step)
-    z = (csum[starts + block] - csum[starts]) / block
-    loud = -0.691 + 10 * np.log10(np.maximum(z, 1e-20))
-    z = z[loud > -70.0]
-    if len(z) == 0:
-        return -200.0
-    relative = -0.691 + 10 * np.log10(z.mean()) - 10.0
-    z = z[-0.691 + 10 * np.log10(z) > relative]
-    return float(-0.691 + 10 * np.log10(z.mean()))
+    return sos, float(np.prod([st.passband_gain for st in stages]))
 
 
 def _smooth_min_gain(required: np.ndarray, window: int, *, wrap: bool) -> np.ndarray:
@@ -150,7 +135,7 @@ def _smooth_min_gain(required: np.ndarray, window: int, *, wrap: bool) -> np.nda
     return ndimage.uniform_filter1d(held, size=window + 1, mode=mode)
 
 
-_BLOCK = 256  # samples per envelope block (5.8 ms at 44.1 kHz)
+_BLOCK = 256  # samples per measurement block and gain point (5.8 ms at 44.1 kHz)
 
 
 def _block_power(audio: np.ndarray) -> np.ndarray:
@@ -163,74 +148,446 @@ def _block_power(audio: np.ndarray) -> np.ndarray:
     return power.reshape(-1, _BLOCK).mean(axis=1)
 
 
-def _blocks_to_samples(values: np.ndarray, n: int) -> np.ndarray:
-    """Linear interpolation of a per-block curve to n samples, shape (n,) float32.
+def _blocks_to_samples(values: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Samples ``[start, stop)`` of a curve with value k at sample k * _BLOCK, linear between.
 
-    Block k's value sits at sample k * _BLOCK; a vectorised ramp per block (faster than
-    np.interp on millions of points).
+    Returns
+    -------
+    np.ndarray, shape (stop - start,), float32
+        Flat after the last point.
     """
     values = np.asarray(values, dtype=np.float32)
-    nxt = np.append(values[1:], values[-1])
-    ramp = np.arange(_BLOCK, dtype=np.float32) / _BLOCK
-    out = (values[:, None] + (nxt - values)[:, None] * ramp[None, :]).ravel()
-    return out[:n]
+    t = np.arange(start, stop, dtype=np.float64) / _BLOCK
+    k = np.minimum(t.astype(np.int64), len(values) - 1)
+    nxt = np.minimum(k + 1, len(values) - 1)
+    frac = (t - k).astype(np.float32)
+    return values[k] + (values[nxt] - values[k]) * frac
 
 
-def _compressor_gain(
-    mix: np.ndarray, *, sample_rate: int, threshold_db: float, ratio: float, wrap: bool
-) -> np.ndarray:
-    """Gain envelope of a gentle RMS bus compressor (slow, 'glue'), shape (n,)."""
+class _PerBlock:
+    """Folds a per-sample stream into per-_BLOCK sums or maxima as the samples arrive."""
+
+    def __init__(self, reduce):
+        self.reduce = reduce  # np.sum or np.max, along axis 1
+        self.parts: list[np.ndarray] = []
+        self.carry = np.zeros(0, np.float64)
+
+    def add(self, values: np.ndarray) -> None:
+        v = np.concatenate([self.carry, values]) if len(self.carry) else np.asarray(values, np.float64)
+        whole = len(v) // _BLOCK * _BLOCK
+        if whole:
+            self.parts.append(self.reduce(v[:whole].reshape(-1, _BLOCK), axis=1))
+        self.carry = v[whole:]
+
+    def result(self) -> np.ndarray:
+        parts = list(self.parts)
+        if len(self.carry):
+            parts.append(np.array([self.reduce(self.carry)]))
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
+class _TruePeakMeter:
+    """Streaming :func:`true_peak_envelope`, folded to its maximum per _BLOCK.
+
+    The interpolation filters reach 7 samples back and 8 ahead, so each block is measured
+    with the last samples of the one before; the envelope runs 8 samples late and
+    :meth:`result` flushes it with silence, as the whole-signal version pads.
+    """
+
+    CONTEXT = 15
+
+    def __init__(self, channels: int):
+        self.tail = np.zeros((self.CONTEXT, channels), np.float32)
+        self.seen = 0  # samples received
+        self.emitted = 0  # the next sample whose envelope is due
+        self.maxima = _PerBlock(np.max)
+
+    def add(self, x: np.ndarray) -> None:
+        ext = np.concatenate([self.tail, x])
+        env = true_peak_envelope(ext)[7 : len(ext) - 8]  # exact: no padding inside the taps
+        first_global = self.seen - 8  # sample that env[0] belongs to
+        self.seen += len(x)
+        skip = max(0, self.emitted - first_global)
+        self.maxima.add(env[skip:])
+        self.emitted = max(self.emitted, first_global + len(env))
+        self.tail = ext[-self.CONTEXT:]
+
+    def result(self) -> np.ndarray:
+        ch = self.tail.shape[1]
+        pending = self.seen - self.emitted
+        if pending > 0:
+            ext = np.concatenate([self.tail, np.zeros((8, ch), np.float32)])
+            env = true_peak_envelope(ext)[7 : len(ext) - 8]
+            self.maxima.add(env[len(env) - pending:])
+            self.emitted = self.seen
+        return self.maxima.result()
+
+
+class _BusMeter:
+    """What the bus stages need from the unmastered mix, measured block by block."""
+
+    def __init__(self, sample_rate: int, channels: int = 2):
+        self.sos, self.k_gain = _k_weighting_sos(sample_rate)
+        self.zi = np.zeros((self.sos.shape[0], 2, channels))
+        self.power = _PerBlock(np.sum)  # plain power, for the compressor
+        self.k_power = _PerBlock(np.sum)  # K-weighted power, for the loudness
+        self.peaks = _TruePeakMeter(channels)
+        self.channels = channels
+        self.nonzero = False
+
+    def add(self, mix: np.ndarray) -> None:
+        self.nonzero = self.nonzero or bool(np.any(mix))
+        self.power.add((mix.astype(np.float64) ** 2).sum(axis=1) / self.channels)
+        k, self.zi = signal.sosfilt(self.sos, mix, axis=0, zi=self.zi)
+        self.k_power.add(((k * self.k_gain) ** 2).sum(axis=1))
+        self.peaks.add(mix)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mean power, K-weighted power sum, true peak) per _BLOCK."""
+        return self.power.result() / _BLOCK, self.k_power.result(), self.peaks.result()
+
+
+def _gated_loudness(k_power: np.ndarray, *, sample_rate: int) -> float:
+    """BS.1770 integrated loudness from K-weighted power summed per _BLOCK.
+
+    Gating blocks of 400 ms with 75 % overlap, rounded to whole _BLOCKs (within 1 % of
+    the standard's lengths).
+    """
+    block = max(1, round(0.4 * sample_rate / _BLOCK))
+    step = max(1, round(0.1 * sample_rate / _BLOCK))
+    if len(k_power) < block:
+        k_power = np.tile(k_power, int(np.ceil(block / max(len(k_power), 1))) + 1)
+    csum = np.concatenate([[0.0], np.cumsum(k_power, dtype=np.float64)])
+    starts = np.arange(0, len(k_power) - block + 1, step)
+    z = (csum[starts + block] - csum[starts]) / (block * _BLOCK)
+    loud = -0.691 + 10 * np.log10(np.maximum(z, 1e-20))
+    z = z[loud > -70.0]
+    if len(z) == 0:
+        return -200.0
+    relative = -0.691 + 10 * np.log10(z.mean()) - 10.0
+    z = z[-0.691 + 10 * np.log10(z) > relative]
+    return float(-0.691 + 10 * np.log10(z.mean()))
+
+
+def _compressor_gain(power: np.ndarray, *, sample_rate: int, threshold_db: float, ratio: float,
+                     wrap: bool) -> np.ndarray:
+    """Gain per _BLOCK of a gentle RMS bus compressor (slow, 'glue') from the mix's block power."""
     if ratio <= 1.0:
-        return np.ones(len(mix), dtype=np.float32)
+        return np.ones(len(power))
     mode = "wrap" if wrap else "nearest"
     blocks_per_s = sample_rate / _BLOCK
-    power = _block_power(mix)
     rms_db = 10.0 * np.log10(ndimage.uniform_filter1d(power, size=max(1, int(0.08 * blocks_per_s)), mode=mode) + 1e-12)
     gain_db = -np.maximum(rms_db - threshold_db, 0.0) * (1.0 - 1.0 / ratio)
     # release-like smoothing so the gain does not pump on every drum hit
     gain_db = ndimage.uniform_filter1d(gain_db, size=max(1, int(0.25 * blocks_per_s)), mode=mode)
-    return _blocks_to_samples(db_to_gain(gain_db), len(mix))
+    return db_to_gain(gain_db)
 
 
-def _add_shared_reverb(stems: dict[str, np.ndarray], sends: dict[str, float], *, sample_rate: int,
-                       room_size: float, wrap: bool) -> None:
-    """One reverb for all stems, its output shared back to the stems (in place).
+def master_gain(
+    power: np.ndarray,
+    k_power: np.ndarray,
+    peaks: np.ndarray,
+    *,
+    sample_rate: int,
+    comp_threshold_db: float,
+    comp_ratio: float,
+    loop: bool = False,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_db: float = TRUE_PEAK_CEILING_DB,
+) -> np.ndarray:
+    """The bus gain envelope, one point per _BLOCK (linear in between), from the measurements.
+
+    1. glue compression, 2. loudness to target, 3. true-peak limiter. The limiter lowers
+    loudness a little, so the pre-gain is iterated: peaks scale linearly with it, and the
+    K-weighted power scales with the slowly varying gain squared.
+
+    Within block k the gain moves linearly from point k to point k + 1, so it never
+    exceeds the larger of the two: each point is therefore limited by the peaks of both
+    blocks it bounds, and the ceiling holds at every sample.
+    """
+    comp = _compressor_gain(power, sample_rate=sample_rate, threshold_db=comp_threshold_db,
+                            ratio=comp_ratio, wrap=loop)
+    nxt = np.roll(comp, -1) if loop else np.append(comp[1:], comp[-1])
+    peaks_c = peaks * np.maximum(comp, nxt)  # true peak of the compressed mix per block
+    before = np.roll(peaks_c, 1) if loop else np.concatenate([peaks_c[:1], peaks_c[:-1]])
+    point_peak = np.maximum(before, peaks_c)  # the blocks on either side of each point
+    k_comp = k_power * comp**2
+    pre_gain = float(db_to_gain(target_lufs - _gated_loudness(k_comp, sample_rate=sample_rate)))
+    ceiling = float(db_to_gain(_LIMITER_CEILING_DB))
+    window = max(1, round(0.005 * sample_rate / _BLOCK))
+
+    def limiter(g: float) -> np.ndarray:
+        required = np.minimum(1.0, ceiling / np.maximum(g * point_peak, 1e-9))
+        return _smooth_min_gain(required, window, wrap=loop)
+
+    for _ in range(12):
+        limit = limiter(pre_gain)
+        error_db = target_lufs - _gated_loudness(k_comp * (pre_gain * limit) ** 2, sample_rate=sample_rate)
+        if abs(error_db) < 0.05:
+            break
+        # the limiter absorbs part of each increase: overshoot a little so it converges
+        pre_gain *= float(db_to_gain(min(error_db * 1.3, 6.0)))
+    # the limit must belong to the final pre_gain (the loop may have run out after raising it)
+    gain = pre_gain * comp * limiter(pre_gain)
+    # The limiter ceiling sits 0.3 dB under the target: room for the interpolation filter's
+    # error and the gain's own modulation (the benchmarks check the result independently).
+    if ceiling_db < _LIMITER_CEILING_DB + 0.3:  # a caller asked for a lower ceiling
+        gain *= float(db_to_gain(ceiling_db - 0.3 - _LIMITER_CEILING_DB))
+    return gain.astype(np.float32)
+
+
+class _SharedReverb:
+    """One reverb for all stems, its output shared back to the stems, block by block.
 
     A reverb per stem is the costliest step of the mix, so the stems' sends are summed
-    into one reverb (freeverb via pedalboard), and each stem gets the part of the wet
-    signal that matches its share of the send energy over the last ~1.5 s (the time a
-    tail takes to decay). The shares sum to one, so the stems still sum to the mix.
+    into one reverb (freeverb via pedalboard, which keeps its state between blocks), and
+    each stem gets the part of the wet signal that matches its share of the send energy
+    over the last ~1.5 s (the time a tail takes to decay). The shares sum to one, so the
+    stems still sum to the mix.
     """
-    import pedalboard
 
-    names = [k for k in sends if sends[k] > 0]
-    if not names:
-        return
-    bus = np.zeros_like(stems[names[0]])
-    for k in names:
-        bus += stems[k] * np.float32(sends[k])
-    verb = pedalboard.Reverb(room_size=room_size, damping=0.5, wet_level=1.0, dry_level=0.0, width=1.0)
-    wet = verb(np.ascontiguousarray(bus.T), sample_rate).T
-    del bus
-    # High-pass the return, as mixing engineers do: freeverb's combs build up a slow,
-    # near-DC swell at large room sizes that costs headroom and adds nothing audible.
-    sos = signal.butter(2, 120.0, "highpass", fs=sample_rate, output="sos")
-    wet = np.ascontiguousarray(signal.sosfilt(sos, wet, axis=0), dtype=np.float32)
-    if len(names) == 1:
-        stems[names[0]] += wet
-        return
-    window = max(1, int(1.5 * sample_rate / _BLOCK))
-    mode = "wrap" if wrap else "nearest"
-    # trailing window: a tail belongs to what was played before it
-    energy = np.stack([
-        ndimage.uniform_filter1d(_block_power(stems[k]) * sends[k] ** 2, size=window, mode=mode,
-                                 origin=(window - 1) // 2)
-        for k in names
-    ])
-    total = energy.sum(0)
-    share = np.where(total > 1e-12, energy / np.maximum(total, 1e-12), 1.0 / len(names))
-    for k, w in zip(names, share):
-        stems[k] += wet * _blocks_to_samples(w, len(wet))[:, None]
+    def __init__(self, sends: dict[str, float], *, sample_rate: int, room_size: float, wrap: bool):
+        import pedalboard
+
+        self.sends = {k: v for k, v in sends.items() if v > 0}
+        self.sample_rate = sample_rate
+        self.wrap = wrap
+        self.verb = pedalboard.Reverb(room_size=room_size, damping=0.5, wet_level=1.0, dry_level=0.0, width=1.0)
+        # High-pass the return, as mixing engineers do: freeverb's combs build up a slow,
+        # near-DC swell at large room sizes that costs headroom and adds nothing audible.
+        self.sos = signal.butter(2, 120.0, "highpass", fs=sample_rate, output="sos")
+        self.zi = np.zeros((self.sos.shape[0], 2, 2))
+        self.window = max(1, int(1.5 * sample_rate / _BLOCK))
+        self.history: dict[str, np.ndarray] = {}  # last window-1 block energies per stem
+
+    def process(self, stems: dict[str, np.ndarray]) -> None:
+        """Add each stem's share of the reverb to it, in place; blocks are multiples of _BLOCK
+        samples except the last."""
+        names = [k for k in self.sends if k in stems]
+        if not names:
+            return
+        bus = np.zeros_like(stems[names[0]])
+        for k in names:
+            bus += stems[k] * np.float32(self.sends[k])
+        wet = self.verb(np.ascontiguousarray(bus.T), self.sample_rate, reset=False).T
+        del bus
+        wet, self.zi = signal.sosfilt(self.sos, wet, axis=0, zi=self.zi)
+        wet = np.ascontiguousarray(wet, dtype=np.float32)
+        if len(names) == 1:
+            stems[names[0]] += wet
+            return
+        energy = []
+        for k in names:
+            e = _block_power(stems[k]) * self.sends[k] ** 2
+            if self.wrap:  # one block holds the whole loop: the window wraps around
+                ext = np.concatenate([e[-(self.window - 1):], e]) if self.window > 1 else e
+            else:  # trailing window; before the start, the first value repeats
+                past = self.history.get(k, np.full(self.window - 1, e[0] if len(e) else 0.0))
+                ext = np.concatenate([past, e])
+                self.history[k] = ext[len(ext) - (self.window - 1):] if self.window > 1 else ext[:0]
+            csum = np.concatenate([[0.0], np.cumsum(ext, dtype=np.float64)])
+            energy.append((csum[self.window:] - csum[:-self.window]) / self.window)
+        energy = np.stack(energy)
+        total = energy.sum(0)
+        share = np.where(total > 1e-12, energy / np.maximum(total, 1e-12), 1.0 / len(names))
+        for k, w in zip(names, share):
+            stems[k] += wet * _blocks_to_samples(w, 0, len(wet))[:, None]
+
+
+class Mastered:
+    """A mixed and mastered piece: the unmastered mix (and stems) on disk plus the bus gain.
+
+    Read it block by block (:meth:`blocks`, :meth:`stem_blocks`) to stream it anywhere, or
+    whole (:meth:`read`, :meth:`read_stems`) when it is short. Close it (or use it as a
+    context manager) to delete the scratch files.
+
+    Attributes
+    ----------
+    sample_rate : int
+    n_samples : int
+    stem_names : list of str
+        The stems kept (empty unless the mix was made with ``keep_stems``).
+    gain : np.ndarray
+        The bus gain, one point per 256 samples.
+    """
+
+    def __init__(self, mix, stems: dict, gain: np.ndarray, sample_rate: int):
+        self._mix, self._stems = mix, stems
+        self.gain = gain
+        self.sample_rate = sample_rate
+        self.n_samples = mix.n_samples
+        self.stem_names = list(stems)
+
+    def _gained(self, scratch, size: int):
+        start = 0
+        for block in scratch.blocks(size):
+            stop = start + len(block)
+            yield block * _blocks_to_samples(self.gain, start, stop)[:, None]
+            start = stop
+
+    def blocks(self, size: int = 1 << 16):
+        """The mastered mix, (m, 2) float32 blocks in order."""
+        return self._gained(self._mix, size)
+
+    def stem_blocks(self, name: str, size: int = 1 << 16):
+        """One mastered stem, (m, 2) float32 blocks in order."""
+        return self._gained(self._stems[name], size)
+
+    def read(self) -> np.ndarray:
+        """The whole mastered mix, (n, 2) float32."""
+        return _concat(self.blocks(), self.n_samples)
+
+    def read_stems(self) -> dict[str, np.ndarray]:
+        return {name: _concat(self.stem_blocks(name), self.n_samples) for name in self._stems}
+
+    def close(self) -> None:
+        self._mix.close()
+        for s in self._stems.values():
+            s.close()
+
+    def __enter__(self) -> "Mastered":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _concat(blocks, n: int) -> np.ndarray:
+    out = np.empty((n, 2), np.float32)
+    pos = 0
+    for b in blocks:
+        out[pos : pos + len(b)] = b
+        pos += len(b)
+    return out[:pos]
+
+
+def mix_and_master_blocks(
+    stem_blocks,
+    *,
+    sample_rate: int = 44100,
+    style: str | None = None,
+    roles: dict[str, str] | None = None,
+    loop: bool = False,
+    length: int | None = None,
+    fade: tuple[int, np.ndarray] | None = None,
+    keep_stems: bool = False,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_db: float = TRUE_PEAK_CEILING_DB,
+    on_block=None,
+) -> Mastered:
+    """Mix dry stems arriving in blocks with the style's effects and master the sum.
+
+    Parameters
+    ----------
+    stem_blocks : iterable of dict of str -> np.ndarray
+        Consecutive blocks of the dry stems, each (m, 2) float32, every stem the same m;
+        blocks should be multiples of 256 samples long (except the last) for the reverb
+        shares to line up exactly. The arrays are modified in place.
+    style : str, optional
+        Style name for the mix settings (reverb size and send per role, compression).
+    roles : dict of str -> str, optional
+        Stem name -> role ("melody", "chords", "pad", "bass", "drums", "hits"); stems
+        whose name is not a role and that have no entry get the "chords" settings.
+    loop : bool
+        Treat the signal as circular (envelopes wrap around), for seamless loops. The
+        blocks are then joined into one (loops are short).
+    length : int, optional
+        Output length in samples. Longer input is cut to it after the effects; with
+        ``loop`` the part beyond it (note and reverb tails) is added onto the start.
+    fade : (start sample, gain curve), optional
+        A fade-out applied to every stem after its effects (an ending).
+    keep_stems : bool
+        Also keep the processed stems (scratch files), for :meth:`Mastered.stem_blocks`.
+    on_block : callable, optional
+        Called with the number of samples after each block (progress).
+
+    Returns
+    -------
+    Mastered
+        -14 LUFS integrated, true peak <= -1 dBTP (unless silent); its stems sum to its mix.
+    """
+    from cinemuse.io.scratch import AudioScratch
+    from cinemuse.music.styles import get_style
+
+    settings = get_style(style).mix
+    roles = roles or {}
+    if loop:
+        stem_blocks = [_joined(list(stem_blocks))]
+    reverb = None
+    meter = _BusMeter(sample_rate)
+    mix_scratch = AudioScratch(2)
+    kept: dict = {}
+    position = 0
+    try:
+        for stems in stem_blocks:
+            if not stems:
+                continue
+            levels, sends = {}, {}
+            for name in stems:
+                role = roles.get(name, name if name in settings.levels_db else "chords")
+                levels[name] = np.float32(db_to_gain(settings.levels_db.get(role, 0.0)))
+                sends[name] = settings.reverb_sends.get(role, 0.0)
+            for name, stem in stems.items():
+                if stem.dtype != np.float32 or not stem.flags.writeable:
+                    stems[name] = stem = np.array(stem, dtype=np.float32)
+                stem *= levels[name]
+            if reverb is None:
+                reverb = _SharedReverb(sends, sample_rate=sample_rate, room_size=settings.room_size, wrap=loop)
+            reverb.process(stems)
+            m = len(next(iter(stems.values())))
+            if length is not None:
+                for name, stem in stems.items():
+                    if loop and m > length:
+                        out = stem[:length].copy()
+                        extra = stem[length:]
+                        while len(extra):  # a tail longer than the loop wraps more than once
+                            k = min(len(extra), length)
+                            out[:k] += extra[:k]
+                            extra = extra[k:]
+                        stems[name] = out
+                    elif position + m > length:
+                        stems[name] = stem[: max(0, length - position)]
+                m = len(next(iter(stems.values())))
+                if m == 0:
+                    break
+            if fade is not None:  # after the reverb, so its tail fades with the music
+                start, curve = fade
+                a, b = max(start, position), min(start + len(curve), position + m)
+                if a < b:
+                    for stem in stems.values():
+                        stem[a - position : b - position] *= curve[a - start : b - start, None]
+            mix = np.zeros((m, 2), dtype=np.float32)
+            for stem in stems.values():
+                mix += stem
+            meter.add(mix)
+            mix_scratch.append(mix)
+            if keep_stems:
+                for name, stem in stems.items():
+                    if name not in kept:
+                        kept[name] = AudioScratch(2)
+                    kept[name].append(stem)
+            position += m
+            if on_block is not None:
+                on_block(position)
+        if meter.nonzero:
+            power, k_power, peaks = meter.result()
+            gain = master_gain(power, k_power, peaks, sample_rate=sample_rate,
+                               comp_threshold_db=settings.comp_threshold_db, comp_ratio=settings.comp_ratio,
+                               loop=loop, target_lufs=target_lufs, ceiling_db=ceiling_db)
+        else:  # silence stays silence
+            gain = np.ones(max(1, -(-position // _BLOCK)), np.float32)
+    except BaseException:
+        mix_scratch.close()
+        for s in kept.values():
+            s.close()
+        raise
+    return Mastered(mix_scratch, kept, gain, sample_rate)
+
+
+def _joined(blocks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if len(blocks) == 1:
+        return blocks[0]
+    return {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
 
 
 def mix_and_master(
@@ -245,24 +602,12 @@ def mix_and_master(
     target_lufs: float = TARGET_LUFS,
     ceiling_db: float = TRUE_PEAK_CEILING_DB,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Mix dry stems with the style's effects and master the sum.
+    """:func:`mix_and_master_blocks` for stems already in memory (one block).
 
     Parameters
     ----------
     stems : dict of str -> np.ndarray, each (n, 2) float32
-        Dry stems, all the same length. Modified in place (and returned processed).
-    style : str, optional
-        Style name for the mix settings (reverb size and send per role, compression).
-    roles : dict of str -> str, optional
-        Stem name -> role ("melody", "chords", "pad", "bass", "drums", "hits"); stems
-        whose name is not a role and that have no entry get the "chords" settings.
-    loop : bool
-        Treat the signal as circular (envelopes wrap around), for seamless loops.
-    length : int, optional
-        Output length in samples. Longer stems are cut to it after their effects; with
-        ``loop`` the part beyond it (note and reverb tails) is added onto the start.
-    fade : (start sample, gain curve), optional
-        A fade-out applied to every stem after its effects (an ending).
+        Dry stems, all the same length. Modified in place.
 
     Returns
     -------
@@ -271,70 +616,7 @@ def mix_and_master(
     stems : dict of str -> np.ndarray
         The processed stems; they sum to ``mix``.
     """
-    from cinemuse.music.styles import get_style
-
-    mix_settings = get_style(style).mix
-    roles = roles or {}
-    # The stems are processed in place (a 20-minute piece has gigabytes of stems).
-    processed, sends = stems, {}
-    for name, stem in stems.items():
-        role = roles.get(name, name if name in mix_settings.levels_db else "chords")
-        if stem.dtype != np.float32 or not stem.flags.writeable:
-            stems[name] = stem = np.array(stem, dtype=np.float32)
-        stem *= np.float32(db_to_gain(mix_settings.levels_db.get(role, 0.0)))
-        sends[name] = mix_settings.reverb_sends.get(role, 0.0)
-    _add_shared_reverb(processed, sends, sample_rate=sample_rate, room_size=mix_settings.room_size, wrap=loop)
-    if length is not None:
-        for name, stem in processed.items():
-            if len(stem) > length:
-                out = stem[:length].copy()
-                if loop:
-                    extra = stem[length:]
-                    while len(extra):  # a tail longer than the loop wraps more than once
-                        k = min(len(extra), length)
-                        out[:k] += extra[:k]
-                        extra = extra[k:]
-                processed[name] = out
-    if fade is not None:  # after the reverb, so its tail fades with the music
-        start, curve = fade
-        for stem in processed.values():
-            stem[start : start + len(curve)] *= curve[:, None]
-    n = len(next(iter(processed.values())))
-    mix = np.zeros((n, 2), dtype=np.float32)
-    for stem in processed.values():
-        mix += stem
-    if not np.any(mix):
-        return mix, processed
-
-    # 1. glue compression, 2. loudness to target, 3. true-peak limiter. The limiter
-    # lowers loudness a little, so iterate the pre-gain: peaks scale linearly with it,
-    # and the K-weighted power (computed once) scales with the slowly varying gain^2.
-    comp = _compressor_gain(mix, sample_rate=sample_rate, threshold_db=mix_settings.comp_threshold_db,
-                            ratio=mix_settings.comp_ratio, wrap=loop)
-    compressed = mix * comp[:, None]
-    power = _k_weighted_power(compressed, sample_rate=sample_rate)
-    pre_gain = float(db_to_gain(target_lufs - _gated_loudness(power, sample_rate=sample_rate)))
-    ceiling = float(db_to_gain(_LIMITER_CEILING_DB))
-    peak_env = true_peak_envelope(compressed)
-    window = max(1, int(0.005 * sample_rate))
-    for _ in range(12):
-        required = np.minimum(1.0, ceiling / np.maximum(pre_gain * peak_env, 1e-9))
-        limit = _smooth_min_gain(required.astype(np.float32), window, wrap=loop)
-        error_db = target_lufs - _gated_loudness(power * (pre_gain * limit) ** 2, sample_rate=sample_rate)
-        if abs(error_db) < 0.05:
-            break
-        # the limiter absorbs part of each increase: overshoot a little so it converges
-        pre_gain *= float(db_to_gain(min(error_db * 1.3, 6.0)))
-    # the limit must belong to the final pre_gain (the loop may have run out after raising it)
-    required = np.minimum(1.0, ceiling / np.maximum(pre_gain * peak_env, 1e-9))
-    limit = _smooth_min_gain(required.astype(np.float32), window, wrap=loop)
-    gain = (pre_gain * comp * limit).astype(np.float32)
-    # The limiter ceiling sits 0.3 dB under the target: room for the interpolation filter's
-    # error and the gain's own modulation (the benchmarks check the result independently).
-    if ceiling_db < _LIMITER_CEILING_DB + 0.3:  # a caller asked for a lower ceiling
-        gain *= np.float32(db_to_gain(ceiling_db - 0.3 - _LIMITER_CEILING_DB))
-    out = np.zeros_like(mix)
-    for name in processed:
-        processed[name] *= gain[:, None]
-        out += processed[name]
-    return out, processed
+    with mix_and_master_blocks([stems], sample_rate=sample_rate, style=style, roles=roles, loop=loop,
+                               length=length, fade=fade, keep_stems=True, target_lufs=target_lufs,
+                               ceiling_db=ceiling_db) as mastered:
+        return mastered.read(), mastered.read_stems()

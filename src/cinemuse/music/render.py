@@ -52,6 +52,9 @@ def find_soundfont() -> Path:
     return Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
 
 
+_FAST_RELEASE_FLUSH = 2048  # samples: more than TinySoundFont's 10 ms fast release
+
+
 class _Engine:
     """One loaded soundfont at one sample rate; reused across renders."""
 
@@ -74,6 +77,18 @@ class _Engine:
         # max_voices high: pads and sustained chords overlap a lot, and voice stealing
         # would make a stem rendered alone differ from the same notes in a full mix.
         self.sfid = self.synth.sfload(str(soundfont), max_voices=512)
+        self._flush = memoryview(bytearray(_FAST_RELEASE_FLUSH * 8))
+
+    def silence(self) -> None:
+        """Stop every voice and reset the channels, leaving no trace in the next render.
+
+        TinySoundFont ends voices with a 10 ms fast release (on ``sounds_off`` and on
+        reset alike): rendered into the next call, that would leak the end of one
+        instrument into the first milliseconds of another's stem. So the release is
+        played out here, into a scratch buffer.
+        """
+        self.synth.soundfonts[self.sfid].reset()
+        self.synth.generate_simple(_FAST_RELEASE_FLUSH, buffer=self._flush)
 
     def select(self, channel: int, program: int, is_drum: bool) -> None:
         try:
@@ -87,24 +102,111 @@ def _engine(soundfont: str, sample_rate: int) -> _Engine:
     return _Engine(Path(soundfont), sample_rate)
 
 
-def _instrument_events(instrument, sample_rate: int) -> list[tuple[int, int, int, int, int]]:
-    """(sample, order, kind, a, b) events of one pretty_midi Instrument, sorted.
+# A voice can ring on after its note-off (a steel guitar's sample, a cymbal, a pad's release):
+# a note that ended less than this long before a block starts is replayed in that block's
+# pre-roll. Measured on FluidR3 with every GM program the styles use: the longest, the
+# steel guitar, is below -100 dB 11.5 s after its note-off.
+RELEASE_GUARD = 12.0
+MAX_BLOCK_SECONDS = 50.0  # streaming render: the longest block (memory ~ 60 MB per stem-minute)
 
-    kind 0 = note off, 1 = control change, 2 = pitch bend, 3 = note on; at the same sample
-    note-offs come first so a repeated pitch re-attacks instead of being cut.
+
+class InstrumentRenderer:
+    """Renders any time range of one pretty_midi ``Instrument``, alone and dry.
+
+    A TinySoundFont synth is shared by all instruments (a loaded soundfont costs up to
+    300 MB), so it cannot keep one instrument's voices alive while another plays. To
+    render samples ``[start, stop)`` the synth is reset and started at a *pre-roll*: the
+    note-on of the earliest note that can still be sounding at ``start`` (within
+    :data:`RELEASE_GUARD` of its note-off), with every controller set to its value there.
+    Voices then reach ``start`` in the state a single long render would have given them,
+    so a piece rendered block by block sounds the same as one rendered whole.
+
+    Parameters
+    ----------
+    instrument : pretty_midi.Instrument
+    sample_rate : int
+    soundfont : path, optional
+        Default :func:`find_soundfont`.
+    first_sample : int
+        Events before this sample happen at it instead. A loop uses 1: many soundfont
+        samples start at full level, and an attack on sample 0 would put a step right
+        at the seam (where the wrapped tail of the last bar must join smoothly).
     """
-    events = []
-    for note in instrument.notes:
-        on = int(round(note.start * sample_rate))
-        off = max(on + 1, int(round(note.end * sample_rate)))
-        events.append((on, 3, note.pitch, int(np.clip(note.velocity, 1, 127))))
-        events.append((off, 0, note.pitch, 0))
-    for cc in instrument.control_changes:
-        events.append((int(round(cc.time * sample_rate)), 1, cc.number, cc.value))
-    for bend in instrument.pitch_bends:
-        events.append((int(round(bend.time * sample_rate)), 2, bend.pitch + 8192, 0))
-    events.sort()
-    return events
+
+    def __init__(self, instrument, *, sample_rate: int = SAMPLE_RATE,
+                 soundfont: str | os.PathLike | None = None, first_sample: int = 0):
+        self.engine = _engine(str(soundfont or find_soundfont()), int(sample_rate))
+        self.sample_rate = int(sample_rate)
+        self.channel = DRUM_CHANNEL if instrument.is_drum else 0
+        self.program, self.is_drum = int(instrument.program), bool(instrument.is_drum)
+        sr = self.sample_rate
+        # (sample, kind, a, b); kind 0 = note off, 1 = control change, 2 = pitch bend,
+        # 3 = note on: at the same sample note-offs come first, so a repeated pitch
+        # re-attacks instead of being cut.
+        events, spans = [], []
+        for note in instrument.notes:
+            on = max(int(round(note.start * sr)), first_sample)
+            off = max(on + 1, int(round(note.end * sr)))
+            events.append((on, 3, note.pitch, int(np.clip(note.velocity, 1, 127))))
+            events.append((off, 0, note.pitch, 0))
+            spans.append((on, off))
+        for cc in instrument.control_changes:
+            events.append((max(int(round(cc.time * sr)), first_sample), 1, cc.number, cc.value))
+        for bend in instrument.pitch_bends:
+            events.append((max(int(round(bend.time * sr)), first_sample), 2, bend.pitch + 8192, 0))
+        events.sort()
+        self.events = events
+        self.event_samples = np.array([e[0] for e in events], dtype=np.int64)
+        self.note_on = np.array([a for a, _ in spans], dtype=np.int64)
+        self.note_off = np.array([b for _, b in spans], dtype=np.int64)
+        self.guard = int(RELEASE_GUARD * sr)
+
+    def preroll_start(self, start: int) -> int:
+        """The sample to start synthesising at so that ``start`` onwards is exact."""
+        if start <= 0 or len(self.note_on) == 0:
+            return max(start, 0)
+        live = (self.note_on < start) & (self.note_off + self.guard > start)
+        return int(self.note_on[live].min()) if live.any() else start
+
+    def render(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``[start, stop)``, shape (stop - start, 2), float32."""
+        begin = self.preroll_start(start)
+        synth = self.engine.synth
+        channel = self.channel
+        self.engine.silence()
+        self.engine.select(channel, self.program, self.is_drum)
+        synth.control_change(channel, 121, 0)  # reset controllers (a previous pitch bend, pedal)
+        synth.pitchbend(channel, 8192)
+        first = int(np.searchsorted(self.event_samples, begin, side="left"))
+        # controllers as they stand at the pre-roll start
+        for sample, kind, a, b in self.events[:first]:
+            if kind == 1:
+                synth.control_change(channel, a, b)
+            elif kind == 2:
+                synth.pitchbend(channel, a)
+
+        out = np.zeros((stop - begin, 2), dtype=np.float32)
+        view = memoryview(out).cast("B")
+        frame_bytes = 8  # two float32 channels
+        position = 0  # relative to begin
+        for sample, kind, a, b in self.events[first:]:
+            if sample >= stop:
+                break
+            at = sample - begin
+            if at > position:
+                synth.generate_simple(at - position, buffer=view[position * frame_bytes : at * frame_bytes])
+                position = at
+            if kind == 3:
+                synth.noteon(channel, a, b)
+            elif kind == 0:
+                synth.noteoff(channel, a)
+            elif kind == 1:
+                synth.control_change(channel, a, b)
+            else:
+                synth.pitchbend(channel, a)
+        if position < len(out):
+            synth.generate_simple(len(out) - position, buffer=view[position * frame_bytes :])
+        return out[start - begin :] if begin < start else out
 
 
 def render_instrument(
@@ -115,56 +217,63 @@ def render_instrument(
     soundfont: str | os.PathLike | None = None,
     first_sample: int = 0,
 ) -> np.ndarray:
-    """Render one pretty_midi ``Instrument`` alone, dry.
+    """Render one pretty_midi ``Instrument`` alone, dry, samples ``[0, n_samples)``.
 
-    Parameters
-    ----------
-    instrument : pretty_midi.Instrument
-    n_samples : int
-        Output length; events after it are ignored, sound after it is cut (the caller
-        chooses a length that includes the release tail, or wraps it for a loop).
-    first_sample : int
-        Events before this sample happen at it instead. A loop uses 1: many soundfont
-        samples start at full level, and an attack on sample 0 would put a step right
-        at the seam (where the wrapped tail of the last bar must join smoothly).
+    Events after ``n_samples`` are ignored, sound after it is cut (the caller chooses a
+    length that includes the release tail, or wraps it for a loop). See
+    :class:`InstrumentRenderer` for ``first_sample``.
 
     Returns
     -------
     audio : np.ndarray, shape (n_samples, 2), float32
     """
-    engine = _engine(str(soundfont or find_soundfont()), int(sample_rate))
-    synth = engine.synth
-    channel = DRUM_CHANNEL if instrument.is_drum else 0
-    synth.sounds_off()
-    engine.select(channel, int(instrument.program), bool(instrument.is_drum))
-    synth.control_change(channel, 121, 0)  # reset controllers (a previous pitch bend, pedal)
-    synth.pitchbend(channel, 8192)
+    renderer = InstrumentRenderer(instrument, sample_rate=sample_rate, soundfont=soundfont,
+                                  first_sample=first_sample)
+    return renderer.render(0, n_samples)
 
-    out = np.zeros((n_samples, 2), dtype=np.float32)
-    view = memoryview(out).cast("B")
-    frame_bytes = 8  # two float32 channels
-    position = 0
-    for sample, kind, a, b in _instrument_events(instrument, sample_rate):
-        sample = max(sample, first_sample)
-        if sample >= n_samples:
-            break
-        if sample > position:
-            synth.generate_simple(
-                sample - position, buffer=view[position * frame_bytes : sample * frame_bytes]
-            )
-            position = sample
-        if kind == 3:
-            synth.noteon(channel, a, b)
-        elif kind == 0:
-            synth.noteoff(channel, a)
-        elif kind == 1:
-            synth.control_change(channel, a, b)
-        else:
-            synth.pitchbend(channel, a)
-    if position < n_samples:
-        synth.generate_simple(n_samples - position, buffer=view[position * frame_bytes :])
-    synth.sounds_off()
-    return out
+
+def render_stem_blocks(
+    pm,
+    n_samples: int,
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    soundfont: str | os.PathLike | None = None,
+    first_sample: int = 0,
+    block: int | None = None,
+    names: list[str] | None = None,
+):
+    """Render every instrument of ``pm`` block by block: memory stays flat with length.
+
+    Parameters
+    ----------
+    pm : pretty_midi.PrettyMIDI
+    n_samples : int
+        Total length.
+    block : int, optional
+        Samples per block; default: equal blocks of at most :data:`MAX_BLOCK_SECONDS`.
+    names : list of str, optional
+        Stem names, one per instrument (default :func:`stem_names`).
+
+    Yields
+    ------
+    stems : dict of str -> np.ndarray
+        Consecutive blocks, each (m, 2) float32 per instrument; the blocks cover
+        ``[0, n_samples)`` in order.
+    """
+    names = names or stem_names(pm)
+    n_samples = max(int(n_samples), 0)
+    if block is None:
+        # equal blocks (a 60 s piece is two 30 s blocks, not 50 + 10), each a multiple
+        # of 256 samples so the mix's 256-sample measurements line up across blocks
+        longest = int(MAX_BLOCK_SECONDS * sample_rate)
+        count = max(1, -(-n_samples // longest))
+        block = -(-n_samples // count)
+        block = max(256, -(-block // 256) * 256)
+    renderers = [InstrumentRenderer(inst, sample_rate=sample_rate, soundfont=soundfont,
+                                    first_sample=first_sample) for inst in pm.instruments]
+    for start in range(0, n_samples, block):
+        stop = min(start + block, n_samples)
+        yield {name: r.render(start, stop) for name, r in zip(names, renderers)}
 
 
 def stem_names(pm) -> list[str]:
