@@ -45,11 +45,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
 from cinemuse.progress import SILENT, Progress
+from cinemuse.threads import prefetch
 
 ANALYSIS_PIXELS = 160 * 90  # decode size: about this many pixels, keeping the aspect ratio
 # swscale's fast bilinear shrink costs ~1/3 of an area-averaging one (the largest cost of the
@@ -655,54 +656,6 @@ def visual_beats(
     return np.sort(times[chosen])
 
 
-def prefetch(items: Iterable, *, depth: int = 24) -> Iterator:
-    """Iterate ``items`` on a helper thread, ``depth`` items ahead of the consumer.
-
-    Video decoding (FFmpeg, which releases the GIL) then overlaps with the analysis of the
-    frames already decoded, instead of the two taking turns. Memory: at most ``depth`` items.
-    An exception raised by ``items`` is re-raised in the consumer; if the consumer stops early,
-    the helper thread stops too.
-    """
-    import queue
-    import threading
-
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def work() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(done)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            q.put(exc)
-
-    thread = threading.Thread(target=work, name="cinemuse-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        close = getattr(items, "close", None)
-        thread.join(timeout=1.0)
-        if close is not None and not thread.is_alive():
-            close()
-
-
 def analyze_video(
     path,
     *,
@@ -724,7 +677,7 @@ def analyze_video(
     total = info.frame_count
     try:
         result = analyze_frames(
-            prefetch(iter_frames(path, size=size, interpolation=interpolation)),
+            prefetch(iter_frames(path, size=size, interpolation=interpolation), depth=24, name="cinemuse-decode"),
             total=total or None,
             keep_keyframes=keep_keyframes,
             progress=progress,

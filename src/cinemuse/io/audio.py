@@ -25,6 +25,7 @@ __all__ = [
     "write_audio",
     "resample",
     "resample_blocks",
+    "BlockFeed",
     "AUDIO_EXTENSIONS",
 ]
 
@@ -179,7 +180,7 @@ class _Rebuffer:
         return out
 
 
-class _BlockFeed:
+class BlockFeed:
     """Pulls samples from an iterator of (m, channels) blocks in whatever amounts are asked.
 
     Only as many blocks are drawn as the requests need, so a generator is never run ahead.

@@ -28,7 +28,7 @@ import numpy as np
 
 from cinemuse.errors import BadInputError, OutputError
 from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
-from cinemuse.io.audio import AAC_RATES, _BlockFeed, _peek_blocks, resample_blocks
+from cinemuse.io.audio import AAC_RATES, BlockFeed, _peek_blocks, resample_blocks
 from cinemuse.progress import SILENT, Progress
 
 __all__ = [
@@ -532,7 +532,7 @@ class _AudioTrack:
         if rate not in AAC_RATES:
             samples = resample_blocks(samples, rate, 48000, channels=channels)
             rate = 48000
-        self.feed = _BlockFeed(samples, channels)
+        self.feed = BlockFeed(samples, channels)
         self.rate = rate
         self.layout = "mono" if channels == 1 else "stereo"
         self.stream = container.add_stream("aac", rate=rate, layout=self.layout)
@@ -825,7 +825,7 @@ def _mix_under(
 ) -> Iterator[np.ndarray]:
     """``new + original * 10^(gain_db / 20)`` block by block, as long as the longer of the two."""
     gain = np.float32(10.0 ** (float(gain_db) / 20.0))
-    music, under = _BlockFeed(new, channels), _BlockFeed(original, channels)
+    music, under = BlockFeed(new, channels), BlockFeed(original, channels)
     while True:
         a, b = music.take(block, pad=False), under.take(block, pad=False)
         if not a.shape[0] and not b.shape[0]:

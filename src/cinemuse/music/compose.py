@@ -593,7 +593,8 @@ def render_piece_blocks(piece: Piece, *, keep_stems: bool = False, progress=SILE
             st.advance((position - done[0]) / sr)
             done[0] = position
 
-        blocks = render_stem_blocks(piece.midi, total, sample_rate=sr, first_sample=int(piece.loop), names=names)
+        blocks = render_stem_blocks(piece.midi, total, sample_rate=sr, first_sample=int(piece.loop), names=names,
+                                    ahead=True)
         return mix_and_master_blocks(
             blocks, sample_rate=sr, style=piece.style, loop=piece.loop, length=n,
             fade=None if piece.loop else _ending_fade(piece, n), keep_stems=keep_stems, on_block=advanced,

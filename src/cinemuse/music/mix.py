@@ -157,11 +157,12 @@ def _blocks_to_samples(values: np.ndarray, start: int, stop: int) -> np.ndarray:
         Flat after the last point.
     """
     values = np.asarray(values, dtype=np.float32)
-    t = np.arange(start, stop, dtype=np.float64) / _BLOCK
-    k = np.minimum(t.astype(np.int64), len(values) - 1)
-    nxt = np.minimum(k + 1, len(values) - 1)
-    frac = (t - k).astype(np.float32)
-    return values[k] + (values[nxt] - values[k]) * frac
+    first, last = start // _BLOCK, -(-stop // _BLOCK)  # the blocks that cover the range
+    v = values[min(first, len(values) - 1) : last + 1]
+    v = np.concatenate([v, np.repeat(v[-1:], last + 1 - first - len(v))])  # flat past the end
+    ramp = np.arange(_BLOCK, dtype=np.float32) / _BLOCK
+    out = (v[:-1, None] + (v[1:] - v[:-1])[:, None] * ramp[None, :]).ravel()
+    return out[start - first * _BLOCK : stop - first * _BLOCK]
 
 
 class _PerBlock:
@@ -237,9 +238,9 @@ class _BusMeter:
 
     def add(self, mix: np.ndarray) -> None:
         self.nonzero = self.nonzero or bool(np.any(mix))
-        self.power.add((mix.astype(np.float64) ** 2).sum(axis=1) / self.channels)
+        self.power.add(np.einsum("ij,ij->i", mix, mix) / self.channels)
         k, self.zi = signal.sosfilt(self.sos, mix, axis=0, zi=self.zi)
-        self.k_power.add(((k * self.k_gain) ** 2).sum(axis=1))
+        self.k_power.add(np.einsum("ij,ij->i", k, k) * self.k_gain**2)
         self.peaks.add(mix)
 
     def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -336,6 +337,9 @@ def master_gain(
     return gain.astype(np.float32)
 
 
+_REVERB_RETURN = "\0reverb"  # the reverb's output as a pseudo-stem (never a kept stem's name)
+
+
 class _SharedReverb:
     """One reverb for all stems, its output shared back to the stems, block by block.
 
@@ -360,19 +364,23 @@ class _SharedReverb:
         self.window = max(1, int(1.5 * sample_rate / _BLOCK))
         self.history: dict[str, np.ndarray] = {}  # last window-1 block energies per stem
 
-    def process(self, stems: dict[str, np.ndarray]) -> None:
-        """Add each stem's share of the reverb to it, in place; blocks are multiples of _BLOCK
-        samples except the last."""
+    def wet(self, stems: dict[str, np.ndarray]) -> np.ndarray | None:
+        """The reverb's output for this block of the stems (None if nothing is sent to it)."""
         names = [k for k in self.sends if k in stems]
         if not names:
-            return
+            return None
         bus = np.zeros_like(stems[names[0]])
         for k in names:
             bus += stems[k] * np.float32(self.sends[k])
         wet = self.verb(np.ascontiguousarray(bus.T), self.sample_rate, reset=False).T
         del bus
         wet, self.zi = signal.sosfilt(self.sos, wet, axis=0, zi=self.zi)
-        wet = np.ascontiguousarray(wet, dtype=np.float32)
+        return np.ascontiguousarray(wet, dtype=np.float32)
+
+    def share(self, stems: dict[str, np.ndarray], wet: np.ndarray) -> None:
+        """Add each stem's share of ``wet`` to it, in place (blocks are multiples of _BLOCK
+        samples except the last, so the energy windows line up across blocks)."""
+        names = [k for k in self.sends if k in stems]
         if len(names) == 1:
             stems[names[0]] += wet
             return
@@ -533,7 +541,11 @@ def mix_and_master_blocks(
                 stem *= levels[name]
             if reverb is None:
                 reverb = _SharedReverb(sends, sample_rate=sample_rate, room_size=settings.room_size, wrap=loop)
-            reverb.process(stems)
+            wet = reverb.wet(stems)
+            if wet is not None and keep_stems:
+                reverb.share(stems, wet)
+            elif wet is not None:  # nobody asked for stems: the reverb return is just one more
+                stems[_REVERB_RETURN] = wet
             m = len(next(iter(stems.values())))
             if length is not None:
                 for name, stem in stems.items():

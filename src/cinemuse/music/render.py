@@ -107,7 +107,7 @@ def _engine(soundfont: str, sample_rate: int) -> _Engine:
 # pre-roll. Measured on FluidR3 with every GM program the styles use: the longest, the
 # steel guitar, is below -100 dB 11.5 s after its note-off.
 RELEASE_GUARD = 12.0
-MAX_BLOCK_SECONDS = 50.0  # streaming render: the longest block (memory ~ 60 MB per stem-minute)
+BLOCK_SECONDS = 30.0  # streaming render: seconds per block, the same for any length (flat memory)
 
 
 class InstrumentRenderer:
@@ -241,6 +241,7 @@ def render_stem_blocks(
     first_sample: int = 0,
     block: int | None = None,
     names: list[str] | None = None,
+    ahead: bool = False,
 ):
     """Render every instrument of ``pm`` block by block: memory stays flat with length.
 
@@ -250,9 +251,13 @@ def render_stem_blocks(
     n_samples : int
         Total length.
     block : int, optional
-        Samples per block; default: equal blocks of at most :data:`MAX_BLOCK_SECONDS`.
+        Samples per block (default :data:`BLOCK_SECONDS`, whatever the length, so that
+        memory does not grow with it).
     names : list of str, optional
         Stem names, one per instrument (default :func:`stem_names`).
+    ahead : bool
+        Render the next block in a background thread while the caller works on this
+        one (mixing releases the GIL for much of its time, so the two overlap).
 
     Yields
     ------
@@ -263,17 +268,21 @@ def render_stem_blocks(
     names = names or stem_names(pm)
     n_samples = max(int(n_samples), 0)
     if block is None:
-        # equal blocks (a 60 s piece is two 30 s blocks, not 50 + 10), each a multiple
-        # of 256 samples so the mix's 256-sample measurements line up across blocks
-        longest = int(MAX_BLOCK_SECONDS * sample_rate)
-        count = max(1, -(-n_samples // longest))
-        block = -(-n_samples // count)
-        block = max(256, -(-block // 256) * 256)
+        # a multiple of 256 samples, so the mix's 256-sample measurements line up across blocks
+        block = -(-int(BLOCK_SECONDS * sample_rate) // 256) * 256
     renderers = [InstrumentRenderer(inst, sample_rate=sample_rate, soundfont=soundfont,
                                     first_sample=first_sample) for inst in pm.instruments]
-    for start in range(0, n_samples, block):
-        stop = min(start + block, n_samples)
-        yield {name: r.render(start, stop) for name, r in zip(names, renderers)}
+
+    def blocks():
+        for start in range(0, n_samples, block):
+            stop = min(start + block, n_samples)
+            yield {name: r.render(start, stop) for name, r in zip(names, renderers)}
+
+    if ahead:
+        from cinemuse.threads import prefetch
+
+        return prefetch(blocks(), depth=1, name="cinemuse-render")
+    return blocks()
 
 
 def stem_names(pm) -> list[str]:

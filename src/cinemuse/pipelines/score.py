@@ -10,6 +10,7 @@ written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -85,54 +86,127 @@ def shot_latents_for(analysis, spans, *, progress: Progress = SILENT) -> np.ndar
     return latents
 
 
+DUCK_BLOCK_SECONDS = 0.05  # the side-chain's level meter resolution
+
+
+def sound_levels_db(blocks, sample_rate: int, n_samples: int) -> np.ndarray:
+    """RMS level (dBFS, channels averaged) per 50 ms of the first ``n_samples`` of a stream.
+
+    Parameters
+    ----------
+    blocks : iterable of np.ndarray, each (m, ch) float32
+    n_samples : int
+        Length to measure; a shorter stream counts as silence after its end.
+
+    Returns
+    -------
+    np.ndarray, shape (ceil(n_samples / block),)
+    """
+    block = max(1, int(DUCK_BLOCK_SECONDS * sample_rate))
+    nb = math.ceil(n_samples / block)
+    energy = np.zeros(nb * block, np.float64)
+    pos = 0
+    for b in blocks:
+        b = b[: n_samples - pos]
+        energy[pos : pos + len(b)] = np.mean(np.asarray(b, np.float64) ** 2, axis=1) if b.ndim == 2 else b**2
+        pos += len(b)
+        if pos >= n_samples:
+            break
+    # mean power of the channels' average, as a mono sum would read
+    return 10 * np.log10(energy.reshape(nb, block).mean(axis=1) + 1e-12)
+
+
+def duck_gains_db(levels_db: np.ndarray, *, duck_db: float) -> np.ndarray:
+    """The music's gain (dB) per 50 ms block, given the original sound's levels there.
+
+    Active means clearly above the track's own noise floor (10 dB over its 20th
+    percentile), and anything louder than -30 dBFS — so continuous speech or music ducks
+    too, while a faint hum does not. The gain falls within one block and recovers in ~400 ms.
+    """
+    if len(levels_db) == 0:
+        return np.zeros(0)
+    floor = max(-60.0, float(np.percentile(levels_db, 20)))
+    active = levels_db > max(-45.0, min(floor + 10.0, -30.0))
+    target = np.where(active, -abs(duck_db), 0.0)
+    gain_db = np.zeros(len(target))
+    g = 0.0
+    down, up = 1.0, DUCK_BLOCK_SECONDS / 0.4  # per-block smoothing: fast attack, slow release
+    for i, tgt in enumerate(target):
+        g += (tgt - g) * (down if tgt < g else up)
+        gain_db[i] = g
+    return gain_db
+
+
+def ducked_blocks(music_blocks, original_blocks, gains_db: np.ndarray, sample_rate: int, n_samples: int):
+    """``music * gain + original`` as (m, 2) float32 blocks, exactly ``n_samples`` long.
+
+    The original is made stereo (a mono track on both sides) and zero-padded or cut to
+    length; ``gains_db`` comes from :func:`duck_gains_db`.
+    """
+    from cinemuse.io.audio import BlockFeed
+
+    block = max(1, int(DUCK_BLOCK_SECONDS * sample_rate))
+    chunk = block * 64
+    music = BlockFeed(music_blocks, 2)
+    original = BlockFeed((_stereo(b) for b in original_blocks), 2)
+    for start in range(0, n_samples, chunk):
+        m = min(chunk, n_samples - start)
+        k = start // block
+        g_db = np.repeat(gains_db[k : k + math.ceil(m / block)], block)[:m]
+        gain = (10 ** (g_db / 20)).astype(np.float32)
+        yield music.take(m) * gain[:, None] + original.take(m)
+
+
+def _stereo(block: np.ndarray) -> np.ndarray:
+    block = np.asarray(block, np.float32)
+    if block.ndim == 1:
+        block = block[:, None]
+    if block.shape[1] == 2:
+        return block
+    return np.repeat(block.mean(axis=1, keepdims=True), 2, axis=1)
+
+
 def duck_music(
     music: np.ndarray, original: np.ndarray, sample_rate: int, *, duck_db: float
 ) -> np.ndarray:
     """Mix ``original`` (the video's own sound) under ``music``, lowering the music by
     ``duck_db`` wherever the original is active (speech, effects), so it stays intelligible.
 
-    A side-chain: the original's RMS in 50 ms blocks (active when 10 dB above its own quiet
-    level, or above -30 dBFS) drives a gain that falls within one block and recovers in ~400 ms.
+    The whole-array form of :func:`sound_levels_db`, :func:`duck_gains_db` and
+    :func:`ducked_blocks`, which the score job runs block by block.
 
     Parameters
     ----------
     music, original : ndarray, shape (n, ch) float32
     Returns
     -------
-    ndarray, shape (len(music), ch) float32
+    ndarray, shape (len(music), 2) float32
     """
-    n, ch = music.shape
-    orig = np.zeros((n, ch), np.float32)
-    src = original if original.shape[1] == ch else np.repeat(original.mean(1, keepdims=True), ch, 1)
-    m = min(n, len(src))
-    orig[:m] = src[:m]
-    block = max(1, int(0.05 * sample_rate))
-    nb = math.ceil(n / block)
-    padded = np.zeros((nb * block,), np.float32)
-    padded[:n] = orig.mean(1)
-    rms = np.sqrt(np.mean(padded.reshape(nb, block) ** 2, axis=1) + 1e-12)
-    db = 20 * np.log10(rms)
-    # active: clearly above the track's own noise floor, and anything louder than -30 dBFS
-    # (so continuous speech or music ducks too, while a faint hum does not)
-    floor = max(-60.0, float(np.percentile(db, 20)))
-    active = db > max(-45.0, min(floor + 10.0, -30.0))
-    target = np.where(active, -abs(duck_db), 0.0)
-    gain_db = np.zeros(nb)
-    g = 0.0
-    down, up = 1.0, 0.05 / 0.4  # per-block smoothing toward the target: fast attack, slow release
-    for i, tgt in enumerate(target):
-        g += (tgt - g) * (down if tgt < g else up)
-        gain_db[i] = g
-    gain = 10 ** (np.repeat(gain_db, block)[:n] / 20)
-    return (music * gain[:, None].astype(np.float32) + orig).astype(np.float32)
+    n = len(music)
+    gains = duck_gains_db(sound_levels_db([original], sample_rate, n), duck_db=duck_db)
+    return np.concatenate(list(ducked_blocks([music], [original], gains, sample_rate, n)) or [np.zeros((0, 2), np.float32)])
 
 
-def fit_length(audio: np.ndarray, n_samples: int) -> np.ndarray:
-    """Trim or zero-pad (n, ch) audio to exactly ``n_samples``."""
-    if len(audio) >= n_samples:
-        return audio[:n_samples]
-    pad = np.zeros((n_samples - len(audio), audio.shape[1]), audio.dtype)
-    return np.concatenate([audio, pad])
+def fitted_blocks(blocks, n_samples: int, *, fade_samples: int = 0, size: int = 1 << 16):
+    """A stream cut or silence-padded to exactly ``n_samples``, optionally fading out its last
+    ``fade_samples`` (music cut short must not stop with a click)."""
+    pos = 0
+    fade_start = n_samples - fade_samples
+    for b in blocks:
+        b = b[: n_samples - pos]
+        if not len(b):
+            break
+        if fade_samples and pos + len(b) > fade_start:
+            a = max(fade_start, pos)
+            t = (np.arange(a, pos + len(b)) - fade_start + 1) / fade_samples
+            b = b.copy()
+            b[a - pos :] *= (1.0 - t).astype(np.float32)[:, None]
+        yield b
+        pos += len(b)
+    while pos < n_samples:
+        m = min(size, n_samples - pos)
+        yield np.zeros((m, 2), np.float32)
+        pos += m
 
 
 def timecode(seconds: float) -> str:
@@ -199,6 +273,39 @@ def cue_sheet_paths(path: Path) -> tuple[Path, Path]:
     return base.with_name(base.name + ".json"), base.with_name(base.name + ".csv")
 
 
+def _mix_original(music, video: Path, n_samples: int, *, duck_db: float):
+    """The music ducked under the video's own sound, bounced to a scratch file.
+
+    Returns ``(scratch, blocks)`` — ``blocks()`` streams the finished soundtrack, brought
+    down as a whole if the sum would clip — or None when the original audio cannot be
+    decoded (the music then plays alone).
+    """
+    from cinemuse.io.audio import iter_audio
+    from cinemuse.io.scratch import AudioScratch
+
+    try:
+        levels = sound_levels_db(iter_audio(video, sample_rate=SAMPLE_RATE), SAMPLE_RATE, n_samples)
+    except CinemuseError:
+        return None  # an undecodable audio track: the music alone
+    gains = duck_gains_db(levels, duck_db=duck_db)
+    scratch = AudioScratch(2)
+    peak = 0.0
+    try:
+        for block in ducked_blocks(music(), iter_audio(video, sample_rate=SAMPLE_RATE), gains, SAMPLE_RATE, n_samples):
+            peak = max(peak, float(np.abs(block).max(initial=0.0)))
+            scratch.append(block)
+    except BaseException:
+        scratch.close()
+        raise
+    scale = np.float32(0.99 / peak) if peak > 0.99 else None
+
+    def blocks():
+        for b in scratch.blocks():
+            yield b * scale if scale is not None else b
+
+    return scratch, blocks
+
+
 # ----------------------------------------------------------------------------- one video
 
 
@@ -262,54 +369,52 @@ def score_video(
     )
     timings["plan"] = time.perf_counter() - t0
 
-    from cinemuse.music.compose import compose
+    from cinemuse.music.compose import compose, render_piece_blocks
 
     t0 = time.perf_counter()
-    piece = compose(cue, progress=progress)
+    piece = compose(cue, progress=progress, render=False)
+    mastered = render_piece_blocks(piece, keep_stems=opts.stems_dir is not None, progress=progress)
     timings["compose"] = time.perf_counter() - t0
-    n_samples = int(round(duration * SAMPLE_RATE))
-    music = fit_length(np.asarray(piece.audio, np.float32), n_samples)
-    if analysis.duration > duration:  # a very short clip: fade out what was cut off
-        n_fade = min(n_samples, int(0.05 * SAMPLE_RATE))
-        music[n_samples - n_fade :] *= np.linspace(1.0, 0.0, n_fade, dtype=np.float32)[:, None]
-
-    t0 = time.perf_counter()
-    soundtrack = music
-    if not opts.replace_audio and info.has_audio:
-        from cinemuse.io.audio import read_audio
-
-        try:
-            original = read_audio(video, sample_rate=SAMPLE_RATE, mono=False)
-        except CinemuseError:
-            original = None  # an undecodable audio track: the music alone
-        if original is not None and len(original):
-            soundtrack = duck_music(music, original, SAMPLE_RATE, duck_db=opts.duck_db)
-            peak = float(np.max(np.abs(soundtrack))) if soundtrack.size else 0.0
-            if peak > 0.99:  # the sum may clip: bring it down as a whole
-                soundtrack = soundtrack * np.float32(0.99 / peak)
-    replace_audio(video, soundtrack, SAMPLE_RATE, out, mix_original_db=None, force=opts.force,
-                  progress=progress)
-    timings["mux"] = time.perf_counter() - t0
-
     written = {"video": str(out)}
-    if opts.audio_out is not None:
-        from cinemuse.io.audio import write_audio
+    with contextlib.ExitStack() as cleanup:
+        cleanup.enter_context(mastered)
+        t0 = time.perf_counter()
+        n_samples = int(round(duration * SAMPLE_RATE))
+        # a very short clip got the composer's minimum: fade out what is cut off
+        fade = min(n_samples, int(0.05 * SAMPLE_RATE)) if analysis.duration > duration else 0
 
-        write_audio(opts.audio_out, soundtrack, SAMPLE_RATE, force=opts.force)
-        written["audio"] = str(opts.audio_out)
-    if opts.midi_out is not None:
-        with atomic_output(opts.midi_out, force=opts.force) as tmp:
-            piece.midi.write(str(tmp))
-        written["midi"] = str(opts.midi_out)
-    if opts.stems_dir is not None:
-        import soundfile as sf
+        def music():
+            return fitted_blocks(mastered.blocks(), n_samples, fade_samples=fade)
 
-        with atomic_output_dir(opts.stems_dir, force=opts.force) as tmp_dir:
-            for name, stem in piece.stems.items():
-                safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(name))
-                samples = np.clip(fit_length(np.asarray(stem, np.float32), n_samples), -1.0, 1.0)
-                sf.write(str(tmp_dir / f"{safe}.wav"), samples, SAMPLE_RATE, subtype="PCM_16")
-        written["stems"] = str(opts.stems_dir)
+        soundtrack = music
+        if not opts.replace_audio and info.has_audio:
+            mixed = _mix_original(music, video, n_samples, duck_db=opts.duck_db)
+            if mixed is not None:
+                cleanup.enter_context(mixed[0])
+                soundtrack = mixed[1]
+        replace_audio(video, soundtrack(), SAMPLE_RATE, out, mix_original_db=None, force=opts.force,
+                      progress=progress)
+        timings["mux"] = time.perf_counter() - t0
+
+        if opts.audio_out is not None:
+            from cinemuse.io.audio import write_audio
+
+            write_audio(opts.audio_out, soundtrack(), SAMPLE_RATE, force=opts.force)
+            written["audio"] = str(opts.audio_out)
+        if opts.midi_out is not None:
+            with atomic_output(opts.midi_out, force=opts.force) as tmp:
+                piece.midi.write(str(tmp))
+            written["midi"] = str(opts.midi_out)
+        if opts.stems_dir is not None:
+            import soundfile as sf
+
+            with atomic_output_dir(opts.stems_dir, force=opts.force) as tmp_dir:
+                for name in mastered.stem_names:
+                    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(name))
+                    with sf.SoundFile(str(tmp_dir / f"{safe}.wav"), "w", SAMPLE_RATE, 2, subtype="PCM_16") as f:
+                        for b in fitted_blocks(mastered.stem_blocks(name), n_samples, fade_samples=fade):
+                            f.write(np.clip(b, -1.0, 1.0))
+            written["stems"] = str(opts.stems_dir)
     if opts.cue_sheet is not None:
         record = cue_sheet_record(video, cue, analysis)
         jpath, cpath = cue_sheet_paths(opts.cue_sheet)
