@@ -311,17 +311,30 @@ def bench_robustness(photos, long: bool) -> None:
         cases.append(("1h", cached("long_1h.mp4", varied_edit(photos[:8], seed=5, duration=3600, size=(320, 180)),
                                    fps=25, crf=30)))
     for name, src in cases:
-        t0 = time.perf_counter()
-        try:
-            from cinemuse.pipelines.score import ScoreOptions, score_video
+        # each case in its own process: a clean peak-memory figure, and a crash is a result too
+        out = CACHE / f"robust_{name}_scored.mp4"
+        r = subprocess.run([sys.executable, "-c", _ROBUST_CHILD.format(src=str(ROOT / "src")), str(src), str(out)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            emit({"figure": "robustness", "case": name, "ok": False,
+                  "error": (r.stderr.strip().splitlines() or ["?"])[-1]})
+            continue
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+        vdur, adur = stream_durations(out)
+        emit({"figure": "robustness", "case": name, "ok": True, "seconds": res["seconds"],
+              "peak_rss_mb": res["peak_rss_mb"], "video_s": vdur, "audio_s": adur, "cuts": res["cuts"],
+              "stages_s": res["timings"]})
 
-            out = CACHE / f"robust_{name}_scored.mp4"
-            res = score_video(src, out, ScoreOptions(force=True))
-            vdur, adur = stream_durations(out)
-            emit({"figure": "robustness", "case": name, "ok": True, "seconds": time.perf_counter() - t0,
-                  "video_s": vdur, "audio_s": adur, "cuts": res["cuts"]})
-        except Exception as exc:  # noqa: BLE001 - report, go on
-            emit({"figure": "robustness", "case": name, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+
+_ROBUST_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {src!r})
+from cinemuse.pipelines.score import ScoreOptions, score_video
+t0 = time.perf_counter()
+res = score_video(sys.argv[1], sys.argv[2], ScoreOptions(force=True))
+print(json.dumps({{"seconds": time.perf_counter() - t0, "cuts": res["cuts"], "timings": res["timings"],
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
 
 
 def main() -> None:

@@ -526,6 +526,17 @@ def mix_and_master_blocks(
     mix_scratch = AudioScratch(2)
     kept: dict = {}
     position = 0
+
+    def measure_and_store(mix: np.ndarray) -> None:
+        meter.add(mix)
+        mix_scratch.append(mix)
+
+    # Measuring a block (filters that release the GIL) and storing it run on a second
+    # thread while the next block is synthesised and mixed; one block waits at most.
+    from concurrent.futures import ThreadPoolExecutor
+
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cinemuse-meter")
+    pending = None
     try:
         for stems in stem_blocks:
             if not stems:
@@ -571,8 +582,9 @@ def mix_and_master_blocks(
             mix = np.zeros((m, 2), dtype=np.float32)
             for stem in stems.values():
                 mix += stem
-            meter.add(mix)
-            mix_scratch.append(mix)
+            if pending is not None:
+                pending.result()
+            pending = worker.submit(measure_and_store, mix)
             if keep_stems:
                 for name, stem in stems.items():
                     if name not in kept:
@@ -581,6 +593,8 @@ def mix_and_master_blocks(
             position += m
             if on_block is not None:
                 on_block(position)
+        if pending is not None:
+            pending.result()
         if meter.nonzero:
             power, k_power, peaks = meter.result()
             gain = master_gain(power, k_power, peaks, sample_rate=sample_rate,
@@ -589,10 +603,12 @@ def mix_and_master_blocks(
         else:  # silence stays silence
             gain = np.ones(max(1, -(-position // _BLOCK)), np.float32)
     except BaseException:
+        worker.shutdown(wait=True, cancel_futures=True)
         mix_scratch.close()
         for s in kept.values():
             s.close()
         raise
+    worker.shutdown()
     return Mastered(mix_scratch, kept, gain, sample_rate)
 
 

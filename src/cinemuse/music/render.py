@@ -102,6 +102,12 @@ def _engine(soundfont: str, sample_rate: int) -> _Engine:
     return _Engine(Path(soundfont), sample_rate)
 
 
+def load_soundfont(*, sample_rate: int = SAMPLE_RATE, soundfont: str | os.PathLike | None = None) -> None:
+    """Load and cache the soundfont now (the first render would otherwise wait for it:
+    up to a couple of seconds for FluidR3), e.g. on a helper thread during other work."""
+    _engine(str(soundfont or find_soundfont()), int(sample_rate))
+
+
 # A voice can ring on after its note-off (a steel guitar's sample, a cymbal, a pad's release):
 # a note that ended less than this long before a block starts is replayed in that block's
 # pre-roll. Measured on FluidR3 with every GM program the styles use: the longest, the

@@ -273,6 +273,30 @@ def cue_sheet_paths(path: Path) -> tuple[Path, Path]:
     return base.with_name(base.name + ".json"), base.with_name(base.name + ".csv")
 
 
+def _load_models_meanwhile():
+    """Start loading the soundfont and the image encoder on a helper thread.
+
+    Reading the picture keeps about one core busy; on a first run the loads (a second or
+    two) then cost nothing. Join the thread before using either. A failure is left for the
+    real load to report where it matters.
+    """
+    import threading
+
+    def load() -> None:
+        try:
+            from cinemuse.music.render import load_soundfont
+            from cinemuse.vision.encoder import ImageEncoder
+
+            load_soundfont(sample_rate=SAMPLE_RATE)
+            ImageEncoder.load()
+        except Exception:  # noqa: BLE001 - reported by the real load
+            pass
+
+    thread = threading.Thread(target=load, name="cinemuse-load", daemon=True)
+    thread.start()
+    return thread
+
+
 def _mix_original(music, video: Path, n_samples: int, *, duck_db: float):
     """The music ducked under the video's own sound, bounced to a scratch file.
 
@@ -349,9 +373,11 @@ def score_video(
     if out.suffix.lower() not in (".mp4", ".mov", ".m4v", ".mkv"):
         raise UsageError(f"{out}: output must be .mp4, .mov, .m4v or .mkv")
     timings = opts.timings
+    warm_up = _load_models_meanwhile()
     t0 = time.perf_counter()
     analysis = analyze_video(video, progress=progress)
     timings["analysis"] = time.perf_counter() - t0
+    warm_up.join()
 
     duration = info.duration if info.duration and info.duration > 0 else analysis.duration
     # the analysis clock starts at the first frame, like the muxer's: keep them identical.
