@@ -100,7 +100,7 @@ class Piece:
             "loop": self.loop,
             "sections": self.sections,
             "hits": [round(t, 3) for t in self.hit_times],
-            "parts": list(self.stems),
+            "parts": [inst.name for inst in self.midi.instruments],
         }
 
 

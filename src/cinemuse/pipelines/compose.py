@@ -6,6 +6,8 @@ to get the same outputs, or :func:`cinemuse.music.compose.compose` for the Piece
 
 from __future__ import annotations
 
+import contextlib
+
 from pathlib import Path
 
 from cinemuse.cuesheet import CueSheet, Mood, Section
@@ -130,32 +132,42 @@ def compose_to_file(
         if stems_dir.is_dir() and any(stems_dir.iterdir()) and not force:
             raise OutputError(stems_dir, "folder is not empty (use --force to replace it)")
     need_audio = suffix in AUDIO_FORMATS or stems_dir is not None
-    piece = compose(cue, progress=progress, instruments=instruments, render=need_audio)
+    piece = compose(cue, progress=progress, instruments=instruments, render=False)
     files = {}
-    with progress.stage("Writing", total=1 + (stems_dir is not None)) as st:
-        if suffix in AUDIO_FORMATS:
-            from cinemuse.io.audio import write_audio
+    with contextlib.ExitStack() as cleanup:
+        mastered = None
+        if need_audio:  # rendered block by block: an hour of music needs no more memory than a minute
+            from cinemuse.music.compose import render_piece_blocks
 
-            write_audio(output, piece.audio, piece.sample_rate, force=force)
-        elif suffix in MIDI_FORMATS:
-            with atomic_output(output, force=force) as tmp:
-                tmp.write_bytes(piece.midi_bytes())
-        else:
-            from cinemuse.music.leadsheet import write_leadsheet
+            mastered = cleanup.enter_context(
+                render_piece_blocks(piece, keep_stems=stems_dir is not None, progress=progress))
+        with progress.stage("Writing", total=1 + (stems_dir is not None)) as st:
+            if suffix in AUDIO_FORMATS:
+                from cinemuse.io.audio import write_audio
 
-            with atomic_output(output, force=force) as tmp:
-                write_leadsheet(piece, tmp)
-        files["output"] = str(output)
-        st.advance()
-        if stems_dir is not None:
-            import soundfile as sf
+                write_audio(output, mastered.blocks(), piece.sample_rate, force=force)
+            elif suffix in MIDI_FORMATS:
+                with atomic_output(output, force=force) as tmp:
+                    tmp.write_bytes(piece.midi_bytes())
+            else:
+                from cinemuse.music.leadsheet import write_leadsheet
 
-            with atomic_output_dir(stems_dir, force=force) as tmp_dir:
-                for name, stem in piece.stems.items():
-                    sf.write(str(tmp_dir / f"{name}.wav"), stem, piece.sample_rate, subtype="FLOAT")
-                (tmp_dir / "piece.mid").write_bytes(piece.midi_bytes())
-            files["stems"] = [str(stems_dir / f"{name}.wav") for name in piece.stems]
+                with atomic_output(output, force=force) as tmp:
+                    write_leadsheet(piece, tmp)
+            files["output"] = str(output)
             st.advance()
+            if stems_dir is not None:
+                import soundfile as sf
+
+                with atomic_output_dir(stems_dir, force=force) as tmp_dir:
+                    for name in mastered.stem_names:
+                        with sf.SoundFile(str(tmp_dir / f"{name}.wav"), "w", piece.sample_rate, 2,
+                                          subtype="FLOAT") as f:
+                            for block in mastered.stem_blocks(name):
+                                f.write(block)
+                    (tmp_dir / "piece.mid").write_bytes(piece.midi_bytes())
+                files["stems"] = [str(stems_dir / f"{name}.wav") for name in mastered.stem_names]
+                st.advance()
     summary = piece.summary()
     summary["seed"] = cue.seed
     summary["files"] = files
