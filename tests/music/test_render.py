@@ -11,14 +11,7 @@ from cinemuse.music.render import find_soundfont, render_midi, render_stems
 
 SR = 44100
 
-
-@pytest.fixture(autouse=True)
-def _pip_only_soundfont(monkeypatch):
-    """Render with pretty_midi's bundled TimGM6mb: the soundfont every install has (and
-    quick to load); a Debian soundfont, when present, is used outside the tests."""
-    from pathlib import Path
-
-    monkeypatch.setenv("CINEMUSE_SOUNDFONT", str(Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"))
+pytestmark = pytest.mark.usefixtures("pip_only_soundfont")
 
 
 def _little_song(seconds: float = 4.0) -> pretty_midi.PrettyMIDI:

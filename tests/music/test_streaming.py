@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pretty_midi
@@ -14,10 +13,7 @@ from cinemuse.music.render import InstrumentRenderer, render_stem_blocks, render
 
 SR = 44100
 
-
-@pytest.fixture(autouse=True)
-def _pip_only_soundfont(monkeypatch):
-    monkeypatch.setenv("CINEMUSE_SOUNDFONT", str(Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"))
+pytestmark = pytest.mark.usefixtures("pip_only_soundfont")
 
 
 def _song(seconds: float = 6.0) -> pretty_midi.PrettyMIDI:
