@@ -92,3 +92,49 @@ def test_video_colour_is_steadier_than_per_frame(colorizer):
 
     assert len(temporal) == len(frames) and temporal[0].shape == frames[0].shape
     assert flicker(temporal) < flicker(per_frame)
+
+
+def test_shrinkage_falls_back_to_the_mean_where_unsure():
+    from cinemuse.vision.colorize import shrink_chroma
+
+    mean = np.array([2.0, 8.0], np.float32)
+    ab = np.full((2, 3, 2), 40.0, np.float32)
+    confidence = np.array([[0.0, 0.25, 0.5], [0.5, 0.75, 1.0]], np.float32)
+    out = shrink_chroma(ab, confidence, mean=mean, knots=np.array([0.0, 0.5, 1.0]), gains=np.array([0.0, 0.5, 1.0]))
+    np.testing.assert_allclose(out[0, 0], mean)  # unsure: the average colour
+    np.testing.assert_allclose(out[1, 2], ab[1, 2])  # sure: the prediction as it is
+    np.testing.assert_allclose(out[0, 1], mean + 0.25 * (40.0 - mean), rtol=1e-6)  # linear between knots
+    # one gain for every pixel when no table is given
+    np.testing.assert_allclose(shrink_chroma(ab, confidence, mean=mean, gain=0.5), np.broadcast_to(mean + 0.5 * (40.0 - mean), ab.shape))
+
+
+def test_fitted_shrinkage_recovers_a_known_confidence_dependent_gain():
+    from cinemuse.train.colorize import fit_shrinkage
+
+    rng = np.random.default_rng(0)
+    mean = np.array([1.0, 5.0])
+    knots = np.array([0.0, 0.5, 1.0])
+    true_gains = np.array([0.1, 0.6, 0.9])
+    samples = []
+    for _ in range(3):
+        conf = rng.uniform(0, 1, 4000)
+        pred = mean + rng.normal(0, 20, (4000, 2))
+        truth = mean + np.interp(conf, knots, true_gains)[:, None] * (pred - mean) + rng.normal(0, 3, (4000, 2))
+        samples.append((pred, conf, truth))
+    np.testing.assert_allclose(fit_shrinkage(samples, mean, knots), true_gains, atol=0.03)
+    single = fit_shrinkage(samples, mean, None)
+    assert single.shape == (1,) and 0.4 < single[0] < 0.8
+
+
+def test_validation_split_keeps_every_subject_on_one_side():
+    from pathlib import Path
+
+    from cinemuse.train.colorize import Config, split_by_subject, subject_of
+
+    paths = [Path(f"images/dreambooth/{s}__{i:02d}.jpg") for s in ("dog", "cat", "vase", "can", "clock") for i in range(4)]
+    paths += [Path(f"images/wikimedia49/{i:03d}.jpg") for i in range(1, 9)]
+    train, val = split_by_subject(paths, Config(validation_subjects=2, validation_wikimedia=3), np.random.default_rng(0))
+    assert sorted(train + val) == sorted(paths)
+    assert not {subject_of(p) for p in train} & {subject_of(p) for p in val}
+    assert sum(p.parent.name == "dreambooth" for p in val) == 8  # two whole subjects of four photos
+    assert sum(p.parent.name == "wikimedia49" for p in val) == 3

@@ -62,9 +62,13 @@ class Colorizer:
         meta = decoder_session.get_modelmeta().custom_metadata_map
         self.bins = np.asarray(json.loads(meta["ab_bins"]), dtype=np.float32)  # (Q, 2)
         self.temperature = float(meta.get("temperature", 0.38))
-        # least-squares shrinkage towards the training mean, fitted on validation photos
+        # least-squares shrinkage towards the training mean, fitted on validation photos:
+        # a gain per confidence (piecewise linear between knots), or one gain for all
         self.chroma_mean = np.asarray(json.loads(meta.get("chroma_mean", "[0, 0]")), dtype=np.float32)
         self.chroma_gain = float(meta.get("chroma_gain", 1.0))
+        shrinkage = json.loads(meta["chroma_shrinkage"]) if "chroma_shrinkage" in meta else None
+        self.gain_knots = None if shrinkage is None else np.asarray(shrinkage["confidence_knots"], np.float32)
+        self.gain_values = None if shrinkage is None else np.asarray(shrinkage["gains"], np.float32)
         self._lock = threading.Lock()
 
     @classmethod
@@ -112,18 +116,10 @@ class Colorizer:
     def chroma_grid(self, logits: np.ndarray, *, temperature: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Annealed-mean ab (h8, w8, 2) and confidence (h8, w8) from decoder logits (Q, h8, w8)."""
         t = self.temperature if temperature is None else temperature
-        z = logits / t
-        z = z - z.max(axis=0, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=0, keepdims=True)
-        ab = np.einsum("qhw,qc->hwc", p, self.bins)
-        ab = self.chroma_mean + self.chroma_gain * (ab - self.chroma_mean)
-        # confidence: 1 - normalised entropy of the untempered distribution
-        z0 = logits - logits.max(axis=0, keepdims=True)
-        p0 = np.exp(z0)
-        p0 /= p0.sum(axis=0, keepdims=True)
-        entropy = -(p0 * np.log(p0 + 1e-9)).sum(axis=0) / np.log(len(self.bins))
-        return ab.astype(np.float32), (1.0 - entropy).astype(np.float32)
+        ab, confidence = distribution_to_chroma(logits, self.bins, temperature=t)
+        ab = shrink_chroma(ab, confidence, mean=self.chroma_mean, gain=self.chroma_gain,
+                           knots=self.gain_knots, gains=self.gain_values)
+        return ab, confidence
 
     def predict(
         self,
@@ -211,6 +207,64 @@ class Colorizer:
         ab8 = trust[..., None] * matched_ab + (1 - trust[..., None]) * auto_grid
         ab, conf = _grid_to_image(ab8.astype(np.float32), trust, light.shape)
         return ChromaPrediction(ab=ab, confidence=conf, lightness=light)
+
+
+def distribution_to_chroma(logits: np.ndarray, bins: np.ndarray, *, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean colour and confidence of the decoder's distribution over ab bins.
+
+    Parameters
+    ----------
+    logits : np.ndarray, shape (Q, h, w)
+    bins : np.ndarray, shape (Q, 2) — ab of each bin
+    temperature : float
+        Annealing (Zhang et al. 2016): below 1 sharpens the distribution before its mean
+        is taken (more vivid, less PSNR); 1 is the plain mean.
+
+    Returns
+    -------
+    ab : (h, w, 2) float32
+    confidence : (h, w) float32 in 0..1 — one minus the normalised entropy of the
+        untempered distribution (1 = all mass on one bin).
+    """
+    z = logits / temperature
+    z = z - z.max(axis=0, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=0, keepdims=True)
+    ab = np.einsum("qhw,qc->hwc", p, bins)
+    z0 = logits - logits.max(axis=0, keepdims=True)
+    p0 = np.exp(z0)
+    p0 /= p0.sum(axis=0, keepdims=True)
+    entropy = -(p0 * np.log(p0 + 1e-9)).sum(axis=0) / np.log(len(bins))
+    return ab.astype(np.float32), (1.0 - entropy).astype(np.float32)
+
+
+def shrink_chroma(
+    ab: np.ndarray,
+    confidence: np.ndarray,
+    *,
+    mean: np.ndarray,
+    gain: float = 1.0,
+    knots: np.ndarray | None = None,
+    gains: np.ndarray | None = None,
+) -> np.ndarray:
+    """Pull predicted chroma towards the average colour, the less so the surer the model is.
+
+    ``mean + g * (ab - mean)`` with ``g = gain``, or, given ``knots``/``gains``, ``g``
+    interpolated piecewise-linearly in the confidence. The gains are least-squares fits on
+    validation photos: an unsure pixel falls back to the average colour (what the squared
+    error, and PSNR, reward) while a sure one (sky, foliage) keeps its colour.
+
+    Parameters
+    ----------
+    ab : (h, w, 2) float32; confidence : (h, w) float32; mean : (2,)
+    knots, gains : (K,) increasing confidences and the gain at each.
+
+    Returns
+    -------
+    (h, w, 2) float32
+    """
+    g = gain if knots is None else np.interp(confidence, knots, gains)[..., None]
+    return (mean + g * (ab - mean)).astype(np.float32)
 
 
 def _fit_side(rgb: np.ndarray, side: int) -> np.ndarray:
