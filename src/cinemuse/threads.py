@@ -10,29 +10,31 @@ def prefetch(items: Iterable, *, depth: int = 1, name: str = "cinemuse-prefetch"
 
     The producer's work then overlaps with the consumer's wherever either releases the GIL
     (video decoding in FFmpeg while frames are analysed; synthesis while the previous block
-    is mixed) instead of the two taking turns. Memory: at most ``depth`` items waiting.
-    An exception raised by ``items`` is re-raised in the consumer; if the consumer stops early,
-    the helper thread stops too.
+    is mixed) instead of the two taking turns. Memory: besides the item the consumer holds,
+    at most ``depth`` items exist (made, or being made). An exception raised by ``items``
+    is re-raised in the consumer; if the consumer stops early, the helper thread stops too.
     """
     import queue
     import threading
 
-    q: queue.Queue = queue.Queue(maxsize=depth)
+    q: queue.Queue = queue.Queue()
+    room = threading.Semaphore(depth)  # a slot is taken before an item is made
     stop = threading.Event()
     done = object()
+    source = iter(items)
 
     def work() -> None:
         try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+            while True:
+                while not room.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
                 if stop.is_set():
                     return
-            q.put(done)
+                item = next(source, done)
+                q.put(item)
+                if item is done:
+                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             q.put(exc)
 
@@ -41,6 +43,7 @@ def prefetch(items: Iterable, *, depth: int = 1, name: str = "cinemuse-prefetch"
     try:
         while True:
             item = q.get()
+            room.release()
             if item is done:
                 return
             if isinstance(item, BaseException):

@@ -236,7 +236,13 @@ class _BusMeter:
         self.channels = channels
         self.nonzero = False
 
+    CHUNK = _BLOCK * 1024  # measured in pieces of 6 s: the filters' temporaries stay small
+
     def add(self, mix: np.ndarray) -> None:
+        for start in range(0, len(mix), self.CHUNK):
+            self._add(mix[start : start + self.CHUNK])
+
+    def _add(self, mix: np.ndarray) -> None:
         self.nonzero = self.nonzero or bool(np.any(mix))
         self.power.add(np.einsum("ij,ij->i", mix, mix) / self.channels)
         k, self.zi = signal.sosfilt(self.sos, mix, axis=0, zi=self.zi)
@@ -369,13 +375,16 @@ class _SharedReverb:
         names = [k for k in self.sends if k in stems]
         if not names:
             return None
-        bus = np.zeros_like(stems[names[0]])
-        for k in names:
-            bus += stems[k] * np.float32(self.sends[k])
-        wet = self.verb(np.ascontiguousarray(bus.T), self.sample_rate, reset=False).T
-        del bus
-        wet, self.zi = signal.sosfilt(self.sos, wet, axis=0, zi=self.zi)
-        return np.ascontiguousarray(wet, dtype=np.float32)
+        n = len(stems[names[0]])
+        wet = np.empty((n, 2), np.float32)
+        for a in range(0, n, _BusMeter.CHUNK):  # in pieces: small temporaries
+            b = min(a + _BusMeter.CHUNK, n)
+            bus = np.zeros((b - a, 2), np.float32)
+            for k in names:
+                bus += stems[k][a:b] * np.float32(self.sends[k])
+            out = self.verb(np.ascontiguousarray(bus.T), self.sample_rate, reset=False).T
+            wet[a:b], self.zi = signal.sosfilt(self.sos, out, axis=0, zi=self.zi)
+        return wet
 
     def share(self, stems: dict[str, np.ndarray], wet: np.ndarray) -> None:
         """Add each stem's share of ``wet`` to it, in place (blocks are multiples of _BLOCK

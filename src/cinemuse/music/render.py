@@ -212,7 +212,8 @@ class InstrumentRenderer:
                 synth.pitchbend(channel, a)
         if position < len(out):
             synth.generate_simple(len(out) - position, buffer=view[position * frame_bytes :])
-        return out[start - begin :] if begin < start else out
+        # a copy, so the pre-roll's samples are not kept alive by a view
+        return out[start - begin :].copy() if begin < start else out
 
 
 def render_instrument(
