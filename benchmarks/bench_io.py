@@ -127,11 +127,16 @@ def our_decode(path: Path, **kwargs) -> tuple[float, float, int]:
 
 
 _RSS_CHILD = """
-import json, os, resource, sys
+import json, os, sys
 sys.path.insert(0, {src!r})
 from cinemuse.io.video import iter_frames
 
-def rss_mb():  # resident set size now (ru_maxrss only gives the peak so far)
+def peak_rss_mb():  # VmHWM: peak resident memory of this program (ru_maxrss would include the parent's, inherited at fork)
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:")) / 1024
+
+
+def rss_mb():  # resident set size now
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
@@ -144,7 +149,7 @@ for t, rgb in iter_frames({path!r}, size=(160, 90)):
 print(json.dumps({{
     "frames": n, "last_time": t, "rss_after_imports_mb": before,
     "max_rss_during_decode_mb": max(during), "rss_at_end_mb": rss_mb(),
-    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_rss_mb": peak_rss_mb(),
 }}))
 """
 

@@ -262,8 +262,11 @@ def bench_speed(photos) -> None:
 
 
 _RSS_CHILD = """
-import sys, resource, time
+import sys, time
 sys.path.insert(0, {src!r})
+def peak_rss_mb():  # VmHWM: peak resident memory of this program (ru_maxrss would include the parent's, inherited at fork)
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:")) / 1024
 mode, path, out = sys.argv[1:4]
 if mode == "analysis":
     from cinemuse.analysis.video import analyze_video
@@ -271,7 +274,7 @@ if mode == "analysis":
 else:
     from cinemuse.pipelines.score import ScoreOptions, score_video
     score_video(path, out, ScoreOptions(force=True, replace_audio=True))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(peak_rss_mb())
 """
 
 
@@ -327,13 +330,16 @@ def bench_robustness(photos, long: bool) -> None:
 
 
 _ROBUST_CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {src!r})
+def peak_rss_mb():  # VmHWM: peak resident memory of this program (ru_maxrss would include the parent's, inherited at fork)
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:")) / 1024
 from cinemuse.pipelines.score import ScoreOptions, score_video
 t0 = time.perf_counter()
 res = score_video(sys.argv[1], sys.argv[2], ScoreOptions(force=True))
 print(json.dumps({{"seconds": time.perf_counter() - t0, "cuts": res["cuts"], "timings": res["timings"],
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_rss_mb": peak_rss_mb()}}))
 """
 
 
