@@ -108,12 +108,56 @@ def load_soundfont(*, sample_rate: int = SAMPLE_RATE, soundfont: str | os.PathLi
     _engine(str(soundfont or find_soundfont()), int(sample_rate))
 
 
-# A voice can ring on after its note-off (a steel guitar's sample, a cymbal, a pad's release):
-# a note that ended less than this long before a block starts is replayed in that block's
-# pre-roll. Measured on FluidR3 with every GM program the styles use: the longest, the
-# steel guitar, is below -100 dB 11.5 s after its note-off.
+# A voice can ring on after its note-off (a steel guitar's sample, a cymbal, a pad's release).
+# Each preset's ring-out is measured once with a probe (:func:`release_seconds`); this is the
+# most it is trusted to be (FluidR3's longest, the steel guitar, is below -100 dB after 11.5 s).
 RELEASE_GUARD = 12.0
 BLOCK_SECONDS = 30.0  # streaming render: seconds per block, the same for any length (flat memory)
+_SILENT_DB = -90.0  # a tail this far under the probe's peak counts as over
+
+
+@lru_cache(maxsize=512)
+def release_seconds(soundfont: str, sample_rate: int, program: int, is_drum: bool) -> float:
+    """How long a preset goes on sounding after its note-offs, measured with a probe.
+
+    A loud low, middle and high note (for a drum kit: every kit piece at once) is held for
+    0.5 s, released, and rendered until it falls :data:`_SILENT_DB` under a single note's
+    peak; the
+    time from the note-off, plus a quarter second, is returned (at most
+    :data:`RELEASE_GUARD`). Cached per preset: a probe costs a few milliseconds per second
+    of ring-out.
+    """
+    engine = _engine(soundfont, sample_rate)
+    synth = engine.synth
+    channel = DRUM_CHANNEL if is_drum else 0
+    engine.silence()
+    engine.select(channel, program, is_drum)
+    pitches = range(35, 82) if is_drum else (36, 60, 84)
+    for pitch in pitches:
+        synth.noteon(channel, pitch, 127)
+    hold = int(0.5 * sample_rate)
+    chunk = int(0.25 * sample_rate)
+    buf = np.zeros((max(hold, chunk), 2), np.float32)
+    synth.generate_simple(hold, buffer=memoryview(buf).cast("B")[: hold * 8])
+    peak = float(np.abs(buf[:hold]).max())
+    for pitch in pitches:
+        synth.noteoff(channel, pitch)
+    if peak <= 0.0:
+        return 0.25
+    # the notes' sum peaks higher than any one of them: measure against a typical one
+    floor = peak / np.sqrt(len(pitches)) * 10 ** (_SILENT_DB / 20)
+    out = memoryview(buf).cast("B")[: chunk * 8]
+    elapsed, last_loud = 0.0, 0.0
+    while elapsed < RELEASE_GUARD:
+        synth.generate_simple(chunk, buffer=out)
+        elapsed += chunk / sample_rate
+        loud = np.flatnonzero(np.abs(buf[:chunk]).max(axis=1) > floor)
+        if len(loud):
+            last_loud = elapsed - (chunk - loud[-1] - 1) / sample_rate
+        elif elapsed - last_loud > 0.5:  # quiet for a while: the tail is over
+            break
+    engine.silence()
+    return min(RELEASE_GUARD, last_loud + 0.25)
 
 
 class InstrumentRenderer:
@@ -122,8 +166,9 @@ class InstrumentRenderer:
     A TinySoundFont synth is shared by all instruments (a loaded soundfont costs up to
     300 MB), so it cannot keep one instrument's voices alive while another plays. To
     render samples ``[start, stop)`` the synth is reset and started at a *pre-roll*: the
-    note-on of the earliest note that can still be sounding at ``start`` (within
-    :data:`RELEASE_GUARD` of its note-off), with every controller set to its value there.
+    note-on of the earliest note that can still be sounding at ``start`` (its note-off less
+    than the preset's :func:`release_seconds` before), with every controller set to its
+    value there.
     Voices then reach ``start`` in the state a single long render would have given them,
     so a piece rendered block by block sounds the same as one rendered whole.
 
@@ -165,7 +210,19 @@ class InstrumentRenderer:
         self.event_samples = np.array([e[0] for e in events], dtype=np.int64)
         self.note_on = np.array([a for a, _ in spans], dtype=np.int64)
         self.note_off = np.array([b for _, b in spans], dtype=np.int64)
-        self.guard = int(RELEASE_GUARD * sr)
+        # a sustain pedal holds notes past their note-offs: then trust only the longest guard
+        pedal = any(cc.number == 64 for cc in instrument.control_changes)
+        self._guard_key = (str(soundfont or find_soundfont()), sr, self.program, self.is_drum, pedal)
+        self._guard: int | None = None
+
+    @property
+    def guard(self) -> int:
+        """Samples a note may sound after its note-off (probed on first use)."""
+        if self._guard is None:
+            soundfont, sr, program, is_drum, pedal = self._guard_key
+            seconds = RELEASE_GUARD if pedal else release_seconds(soundfont, sr, program, is_drum)
+            self._guard = int(seconds * sr)
+        return self._guard
 
     def preroll_start(self, start: int) -> int:
         """The sample to start synthesising at so that ``start`` onwards is exact."""
