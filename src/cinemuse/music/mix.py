@@ -227,6 +227,8 @@ class _TruePeakMeter:
 class _BusMeter:
     """What the bus stages need from the unmastered mix, measured block by block."""
 
+    CHUNK = _BLOCK * 1024  # measured in pieces of 6 s: the filters' temporaries stay small
+
     def __init__(self, sample_rate: int, channels: int = 2):
         self.sos, self.k_gain = _k_weighting_sos(sample_rate)
         self.zi = np.zeros((self.sos.shape[0], 2, channels))
@@ -235,8 +237,6 @@ class _BusMeter:
         self.peaks = _TruePeakMeter(channels)
         self.channels = channels
         self.nonzero = False
-
-    CHUNK = _BLOCK * 1024  # measured in pieces of 6 s: the filters' temporaries stay small
 
     def add(self, mix: np.ndarray) -> None:
         for start in range(0, len(mix), self.CHUNK):
