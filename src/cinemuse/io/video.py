@@ -514,6 +514,9 @@ def _check_audio(audio: np.ndarray | None, sample_rate: int | None) -> np.ndarra
     return a
 
 
+_AUDIO_LEAD = 1.0  # seconds the new audio may run ahead of the copied video packets
+
+
 class _AudioTrack:
     """Encodes a float32 (n, ch) signal to AAC piece by piece as the video advances.
 
@@ -548,7 +551,7 @@ class _AudioTrack:
 
     def write_until(self, seconds: float) -> None:
         end = int(round(seconds * self.rate))
-        chunk = 8192
+        chunk = 16384
         while self.written < end:
             n = min(chunk, end - self.written)
             block = self.feed.take(n)  # silence once the music is over
@@ -784,7 +787,10 @@ def replace_audio(
                     if packet.dts is None and packet.pts is None:
                         continue  # the demuxer's end-of-stream marker, no data
                     t = float(((packet.dts if packet.dts is not None else packet.pts) - start) * vin.time_base)
-                    track.write_until(min(max(t, 0.0), duration))
+                    if track.written < (t + _AUDIO_LEAD / 2) * track.rate:
+                        # in bursts, ahead of the picture: one encoder call per video frame
+                        # would cost more Python than the copy itself
+                        track.write_until(min(max(t, 0.0) + _AUDIO_LEAD, duration))
                     packet.stream = vout
                     try:
                         target.mux(packet)
