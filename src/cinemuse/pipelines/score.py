@@ -184,7 +184,8 @@ def duck_music(
     """
     n = len(music)
     gains = duck_gains_db(sound_levels_db([original], sample_rate, n), duck_db=duck_db)
-    return np.concatenate(list(ducked_blocks([music], [original], gains, sample_rate, n)) or [np.zeros((0, 2), np.float32)])
+    blocks = list(ducked_blocks([music], [original], gains, sample_rate, n))
+    return np.concatenate(blocks) if blocks else np.zeros((0, 2), np.float32)
 
 
 def fitted_blocks(blocks, n_samples: int, *, fade_samples: int = 0, size: int = 1 << 16):
@@ -315,7 +316,8 @@ def _mix_original(music, video: Path, n_samples: int, *, duck_db: float):
     scratch = AudioScratch(2)
     peak = 0.0
     try:
-        for block in ducked_blocks(music(), iter_audio(video, sample_rate=SAMPLE_RATE), gains, SAMPLE_RATE, n_samples):
+        original = iter_audio(video, sample_rate=SAMPLE_RATE)
+        for block in ducked_blocks(music(), original, gains, SAMPLE_RATE, n_samples):
             peak = max(peak, float(np.abs(block).max(initial=0.0)))
             scratch.append(block)
     except BaseException:
