@@ -5,7 +5,10 @@ Automatic
     grey picture at a working resolution (longer side ``work_side``); a small decoder
     trained here (``cinemuse train colorize``) predicts, at 1/8 of that resolution, a
     probability distribution over quantised Lab ab colours. Its annealed mean
-    (Zhang et al. 2016) gives vivid but plausible chroma.
+    (Zhang et al. 2016) is pulled towards the average colour of the training photos the
+    more, the less sure the model is (a gain per confidence, fitted on validation photos
+    and stored in the decoder's metadata): unsure regions fall back to a plausible
+    average instead of a vivid wrong hue.
 
 Reference-guided
     Each stride-8 cell of the grey target is matched to cells of the reference photos
