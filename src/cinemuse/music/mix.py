@@ -136,6 +136,7 @@ def _smooth_min_gain(required: np.ndarray, window: int, *, wrap: bool) -> np.nda
 
 
 _BLOCK = 256  # samples per measurement block and gain point (5.8 ms at 44.1 kHz)
+_CHUNK = _BLOCK * 1024  # the reverb and meters work in pieces of 6 s: their temporaries stay small
 
 
 def _block_power(audio: np.ndarray) -> np.ndarray:
@@ -227,8 +228,6 @@ class _TruePeakMeter:
 class _BusMeter:
     """What the bus stages need from the unmastered mix, measured block by block."""
 
-    CHUNK = _BLOCK * 1024  # measured in pieces of 6 s: the filters' temporaries stay small
-
     def __init__(self, sample_rate: int, channels: int = 2):
         self.sos, self.k_gain = _k_weighting_sos(sample_rate)
         self.zi = np.zeros((self.sos.shape[0], 2, channels))
@@ -239,8 +238,8 @@ class _BusMeter:
         self.nonzero = False
 
     def add(self, mix: np.ndarray) -> None:
-        for start in range(0, len(mix), self.CHUNK):
-            self._add(mix[start : start + self.CHUNK])
+        for start in range(0, len(mix), _CHUNK):
+            self._add(mix[start : start + _CHUNK])
 
     def _add(self, mix: np.ndarray) -> None:
         self.nonzero = self.nonzero or bool(np.any(mix))
@@ -377,8 +376,8 @@ class _SharedReverb:
             return None
         n = len(stems[names[0]])
         wet = np.empty((n, 2), np.float32)
-        for a in range(0, n, _BusMeter.CHUNK):  # in pieces: small temporaries
-            b = min(a + _BusMeter.CHUNK, n)
+        for a in range(0, n, _CHUNK):  # in pieces: small temporaries
+            b = min(a + _CHUNK, n)
             bus = np.zeros((b - a, 2), np.float32)
             for k in names:
                 bus += stems[k][a:b] * np.float32(self.sends[k])
