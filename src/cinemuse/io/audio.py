@@ -93,6 +93,7 @@ def iter_audio(
         stream = container.streams.audio[0]
         if stream.codec_context is None:
             raise BadInputError(p, "uses an audio codec this FFmpeg build cannot decode")
+        _check_wav_not_truncated(p)
     except BaseException:
         container.close()
         raise
@@ -129,6 +130,10 @@ def _decoded_blocks(p, container, stream, resampler, rate: int, channels: int, b
             if expected:  # drop the encoder's padding past the stated duration
                 out = out[: max(0, expected - yielded)]
             if out.shape[0]:
+                if not np.isfinite(out).all():  # float files can hold NaN / inf
+                    at = (yielded + int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])) / rate
+                    raise BadInputError(
+                        p, f"contains invalid samples (NaN or infinite values) from {at:.2f} s")
                 yielded += out.shape[0]
                 yield out
 
@@ -148,6 +153,44 @@ def _decoded_blocks(p, container, stream, resampler, rate: int, channels: int, b
         container.close()
     if yielded == 0:
         raise BadInputError(p, "contains no audio samples (empty or truncated)")
+    # FFmpeg just stops at the end of the data, so a half-copied MP3 or FLAC (whose header
+    # states the length) would otherwise pass for a shorter song.
+    if expected and expected - yielded > max(0.25 * rate, 0.01 * expected):
+        raise BadInputError(
+            p, f"is truncated: its header says {expected / rate:.1f} s but the audio stops at "
+            f"{yielded / rate:.1f} s (an incomplete download or copy?)")
+
+
+def _check_wav_not_truncated(p: Path) -> None:
+    """A WAV whose data chunk claims more bytes than the file holds is cut short.
+
+    FFmpeg clamps the length to the file size, so this reads the RIFF chunk headers itself.
+    Writers that stream (size 0 or 0xFFFFFFFF as "unknown") are not evidence of truncation.
+    """
+    import struct
+
+    size = p.stat().st_size
+    with open(p, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return
+        pos = 12
+        for _ in range(64):  # a WAV has a handful of chunks before its data
+            fh.seek(pos)
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return
+            cid, length = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if cid == b"data":
+                if length in (0, 0xFFFFFFFF):
+                    return
+                end = pos + 8 + length
+                if end - size > 4096:
+                    raise BadInputError(
+                        p, f"is truncated: its header says {end} bytes of audio data but the "
+                        f"file stops at {size} bytes (an incomplete download or copy?)")
+                return
+            pos += 8 + length + (length & 1)
 
 
 class _Rebuffer:
