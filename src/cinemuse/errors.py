@@ -1,7 +1,8 @@
 """One error hierarchy for the whole package; the CLI maps each class to an exit code.
 
-Exit codes: 0 done, 2 bad input or usage, 1 internal error (a bug: anything that is
-not a CinemuseError). Messages are one line and name the file they are about.
+Exit codes: 0 done, 2 bad input or usage (an output that cannot be written included), 3 a disk
+filled up while writing, 1 internal error (a bug: anything that is not a CinemuseError),
+130 interrupted (Ctrl-C, SIGTERM). Messages are one line and name the file they are about.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+EXIT_DISK_FULL = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -39,6 +41,16 @@ class BadInputError(CinemuseError):
 
 class OutputError(BadInputError):
     """An output cannot be written: it exists (without --force), or its folder is unwritable."""
+
+
+class DiskFullError(OutputError):
+    """A disk filled up while an output (or the scratch space it needs) was being written.
+
+    Not the input's fault and not a bug: the same command succeeds once there is room. The
+    message names the user's output and the folder whose disk is full.
+    """
+
+    exit_code = EXIT_DISK_FULL
 
 
 class NotBuiltError(CinemuseError):

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from cinemuse.errors import BadInputError, OutputError
-from cinemuse.io.atomic import atomic_output, atomic_output_dir, check_input_file, check_output_path
+from cinemuse.io.atomic import OutputSet, atomic_output, check_input_file, check_output_path
 
 
 def test_success_renames_into_place_with_normal_permissions(tmp_path):
@@ -86,21 +86,64 @@ def test_check_input_file_problems(tmp_path):
         check_input_file(tmp_path / "e")
 
 
-def test_atomic_output_dir(tmp_path):
+def test_output_set_fills_a_new_folder_or_leaves_nothing(tmp_path):
     out = tmp_path / "stems"
     with pytest.raises(RuntimeError):
-        with atomic_output_dir(out) as tmp:
-            (tmp / "a.wav").write_text("x")
+        with OutputSet() as outputs:
+            outputs.add_folder(out)
+            outputs.stage(out / "a.wav").write_text("x")
             raise RuntimeError("crash")
-    assert os.listdir(tmp_path) == []
-    with atomic_output_dir(out) as tmp:
-        (tmp / "a.wav").write_text("x")
+    assert os.listdir(tmp_path) == []  # the folder it made is gone again, being empty
+    with OutputSet() as outputs:
+        outputs.add_folder(out)
+        outputs.stage(out / "a.wav").write_text("x")
     assert os.listdir(out) == ["a.wav"]
     with pytest.raises(OutputError, match="not empty"):
-        with atomic_output_dir(out) as tmp:
-            (tmp / "b.wav").write_text("y")
+        OutputSet().add_folder(out)
     assert os.listdir(out) == ["a.wav"]
     assert sorted(os.listdir(tmp_path)) == ["stems"]
+
+
+def test_output_set_force_replaces_only_its_own_names(tmp_path):
+    out = tmp_path / "stems"
+    out.mkdir()
+    (out / "a.wav").write_text("old")
+    (out / "mine.txt").write_text("the user's")
+    (out / "sub").mkdir()
+    with OutputSet(force=True) as outputs:
+        outputs.add_folder(out)
+        outputs.stage(out / "a.wav").write_text("new")
+        outputs.stage(out / "b.wav").write_text("new")
+    assert sorted(os.listdir(out)) == ["a.wav", "b.wav", "mine.txt", "sub"]
+    assert (out / "a.wav").read_text() == "new" and (out / "mine.txt").read_text() == "the user's"
+
+
+def test_output_set_commits_all_or_none(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a")
+    outputs = OutputSet(force=True)
+    outputs.add(a)
+    outputs.add(b)
+    outputs.stage(a).write_text("new a")
+    outputs.stage(b)  # left empty: the writer "failed"
+    with pytest.raises(OutputError, match="produced no data"):
+        outputs.commit()
+    outputs.discard()
+    assert sorted(os.listdir(tmp_path)) == ["a.txt"] and a.read_text() == "old a"
+
+
+def test_output_set_refuses_clashes(tmp_path):
+    src = tmp_path / "in.mp4"
+    src.write_bytes(b"video")
+    outputs = OutputSet(force=True, inputs=[src])
+    with pytest.raises(OutputError, match="input of this run"):
+        outputs.add(tmp_path / "." / "in.mp4")
+    outputs.add(tmp_path / "out.wav", what="-o")
+    with pytest.raises(OutputError, match="-o"):
+        outputs.add(tmp_path / "out.wav", what="--audio-out")
+    with pytest.raises(OutputError, match="same place"):
+        outputs.add_folder(tmp_path / "out.wav", what="--stems")
+    assert sorted(os.listdir(tmp_path)) == ["in.mp4"]
 
 
 def test_ctrl_c_during_a_real_video_write_leaves_nothing(tmp_path):

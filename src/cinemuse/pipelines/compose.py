@@ -109,32 +109,29 @@ def compose_to_file(
 ) -> dict:
     """Compose ``cue`` and write ``output`` (format from its extension) and optional stems.
 
-    Outputs are checked before any work and written atomically.
+    Outputs are checked before any work and committed together: all of them or none
+    (:class:`cinemuse.io.atomic.OutputSet`). Stems: :func:`cinemuse.io.stems.write_stems`.
 
     Returns
     -------
     dict
         What was made: tempo, key, style, sections, files.
     """
-    from cinemuse.io.atomic import atomic_output, atomic_output_dir, check_output_path
-    from cinemuse.errors import OutputError
+    from cinemuse.io.atomic import OutputSet
     from cinemuse.music.compose import compose
 
     output = Path(output)
     suffix = output.suffix.lower()
     if suffix not in OUTPUT_FORMATS:
         raise UsageError(f"{output}: unknown output format {suffix or '(none)'}; use one of {', '.join(OUTPUT_FORMATS)}")
-    check_output_path(output, force=force)
+    outputs = OutputSet(force=force)
+    outputs.add(output, what="-o")
     if stems_dir is not None:
-        stems_dir = Path(stems_dir)
-        if stems_dir.exists() and not stems_dir.is_dir():
-            raise OutputError(stems_dir, "exists and is not a folder")
-        if stems_dir.is_dir() and any(stems_dir.iterdir()) and not force:
-            raise OutputError(stems_dir, "folder is not empty (use --force to replace it)")
+        stems_dir = outputs.add_folder(stems_dir, what="--stems")
     need_audio = suffix in AUDIO_FORMATS or stems_dir is not None
     piece = compose(cue, progress=progress, instruments=instruments, render=False)
     files = {}
-    with contextlib.ExitStack() as cleanup:
+    with contextlib.ExitStack() as cleanup, outputs:
         mastered = None
         if need_audio:  # rendered block by block: an hour of music needs no more memory than a minute
             from cinemuse.music.compose import render_piece_blocks
@@ -142,31 +139,25 @@ def compose_to_file(
             mastered = cleanup.enter_context(
                 render_piece_blocks(piece, keep_stems=stems_dir is not None, progress=progress))
         with progress.stage("Writing", total=1 + (stems_dir is not None)) as st:
+            tmp = outputs.stage(output)
             if suffix in AUDIO_FORMATS:
                 from cinemuse.io.audio import write_audio
 
-                write_audio(output, mastered.blocks(), piece.sample_rate, force=force)
+                write_audio(tmp, mastered.blocks(), piece.sample_rate, force=True)
             elif suffix in MIDI_FORMATS:
-                with atomic_output(output, force=force) as tmp:
-                    tmp.write_bytes(piece.midi_bytes())
+                tmp.write_bytes(piece.midi_bytes())
             else:
                 from cinemuse.music.leadsheet import write_leadsheet
 
-                with atomic_output(output, force=force) as tmp:
-                    write_leadsheet(piece, tmp)
+                write_leadsheet(piece, tmp)
             files["output"] = str(output)
             st.advance()
             if stems_dir is not None:
-                import soundfile as sf
+                from cinemuse.io.stems import write_stems
 
-                with atomic_output_dir(stems_dir, force=force) as tmp_dir:
-                    for name in mastered.stem_names:
-                        with sf.SoundFile(str(tmp_dir / f"{name}.wav"), "w", piece.sample_rate, 2,
-                                          subtype="FLOAT") as f:
-                            for block in mastered.stem_blocks(name):
-                                f.write(block)
-                    (tmp_dir / "piece.mid").write_bytes(piece.midi_bytes())
-                files["stems"] = [str(stems_dir / f"{name}.wav") for name in mastered.stem_names]
+                blocks = {name: (lambda name=name: mastered.stem_blocks(name)) for name in mastered.stem_names}
+                paths = write_stems(outputs, stems_dir, blocks, piece.sample_rate, midi=piece.midi_bytes())
+                files["stems"] = [str(p) for p in paths if p.suffix == ".wav"]
                 st.advance()
     summary = piece.summary()
     summary["seed"] = cue.seed

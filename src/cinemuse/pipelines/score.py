@@ -4,8 +4,8 @@
         ->  duck under the original sound  ->  remux (video packets copied bit for bit)
 
 :func:`score_video` does one file, :func:`score_folder` a folder of them (bad files are
-reported at the end, the batch goes on). Every output is checked before any work starts and
-written atomically.
+reported at the end, the batch goes on). Every output is checked before any work starts, and
+all of a video's outputs are committed together or not at all (``io.atomic.OutputSet``).
 """
 
 from __future__ import annotations
@@ -335,23 +335,23 @@ def _mix_original(music, video: Path, n_samples: int, *, duck_db: float):
 # ----------------------------------------------------------------------------- one video
 
 
-def check_outputs(out: Path, opts: ScoreOptions) -> None:
-    """Fail before any work if an output cannot be written."""
-    from cinemuse.io.atomic import check_output_path
+def check_outputs(out: Path, opts: ScoreOptions, video: Path | None = None):
+    """Every output of one video, checked before any work; returns their OutputSet."""
+    from cinemuse.io.atomic import OutputSet
+    from cinemuse.io.audio import AUDIO_EXTENSIONS
 
-    check_output_path(out, force=opts.force)
-    for p in (opts.audio_out, opts.midi_out):
-        if p is not None:
-            check_output_path(p, force=opts.force)
+    outputs = OutputSet(force=opts.force, inputs=[video] if video is not None else [])
+    outputs.add(out, what="-o", formats=(".mp4", ".mov", ".m4v", ".mkv"))
+    if opts.audio_out is not None:
+        outputs.add(opts.audio_out, what="--audio-out", formats=AUDIO_EXTENSIONS)
+    if opts.midi_out is not None:
+        outputs.add(opts.midi_out, what="--midi-out", formats=(".mid", ".midi"))
     if opts.cue_sheet is not None:
         for p in cue_sheet_paths(opts.cue_sheet):
-            check_output_path(p, force=opts.force)
+            outputs.add(p, what="--cue-sheet")
     if opts.stems_dir is not None:
-        d = opts.stems_dir
-        if d.exists() and not d.is_dir():
-            raise BadInputError(d, "exists and is not a folder")
-        if d.is_dir() and any(d.iterdir()) and not opts.force:
-            raise BadInputError(d, "folder is not empty (use --force to replace it)")
+        outputs.add_folder(opts.stems_dir, what="--stems")
+    return outputs
 
 
 def score_video(
@@ -363,7 +363,7 @@ def score_video(
 ) -> dict[str, Any]:
     """Score one video; returns a summary dict (paths, tempo, counts, timings)."""
     from cinemuse.analysis.video import analyze_video
-    from cinemuse.io.atomic import atomic_output, atomic_output_dir, check_input_file
+    from cinemuse.io.atomic import check_input_file
     from cinemuse.io.video import probe_video, replace_audio
     from cinemuse.pipelines.cueplan import plan_cues, section_spans
 
@@ -371,9 +371,7 @@ def score_video(
     video, out = Path(video), Path(out)
     check_input_file(video)
     info = probe_video(video)
-    check_outputs(out, opts)
-    if out.suffix.lower() not in (".mp4", ".mov", ".m4v", ".mkv"):
-        raise UsageError(f"{out}: output must be .mp4, .mov, .m4v or .mkv")
+    outputs = check_outputs(out, opts, video)
     timings = opts.timings
     warm_up = _load_models_meanwhile()
     t0 = time.perf_counter()
@@ -405,6 +403,7 @@ def score_video(
     timings["compose"] = time.perf_counter() - t0
     written = {"video": str(out)}
     with contextlib.ExitStack() as cleanup:
+        cleanup.enter_context(outputs)  # entered first, left last: commits all outputs or none
         cleanup.enter_context(mastered)
         t0 = time.perf_counter()
         n_samples = int(round(duration * SAMPLE_RATE))
@@ -420,37 +419,13 @@ def score_video(
             if mixed is not None:
                 cleanup.enter_context(mixed[0])
                 soundtrack = mixed[1]
-        replace_audio(video, soundtrack(), SAMPLE_RATE, out, mix_original_db=None, force=opts.force,
+        replace_audio(video, soundtrack(), SAMPLE_RATE, outputs.stage(out), mix_original_db=None, force=True,
                       progress=progress)
         timings["mux"] = time.perf_counter() - t0
-
-        if opts.audio_out is not None:
-            from cinemuse.io.audio import write_audio
-
-            write_audio(opts.audio_out, soundtrack(), SAMPLE_RATE, force=opts.force)
-            written["audio"] = str(opts.audio_out)
-        if opts.midi_out is not None:
-            with atomic_output(opts.midi_out, force=opts.force) as tmp:
-                piece.midi.write(str(tmp))
-            written["midi"] = str(opts.midi_out)
-        if opts.stems_dir is not None:
-            import soundfile as sf
-
-            with atomic_output_dir(opts.stems_dir, force=opts.force) as tmp_dir:
-                for name in mastered.stem_names:
-                    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(name))
-                    with sf.SoundFile(str(tmp_dir / f"{safe}.wav"), "w", SAMPLE_RATE, 2, subtype="PCM_16") as f:
-                        for b in fitted_blocks(mastered.stem_blocks(name), n_samples, fade_samples=fade):
-                            f.write(np.clip(b, -1.0, 1.0))
-            written["stems"] = str(opts.stems_dir)
-    if opts.cue_sheet is not None:
-        record = cue_sheet_record(video, cue, analysis)
-        jpath, cpath = cue_sheet_paths(opts.cue_sheet)
-        with atomic_output(jpath, force=opts.force) as tmp:
-            tmp.write_text(json.dumps(record, indent=2))
-        with atomic_output(cpath, force=opts.force) as tmp:
-            tmp.write_text(cue_sheet_csv(record))
-        written["cue_sheet"] = [str(jpath), str(cpath)]
+        written.update(_write_extras(outputs, opts, video, piece, cue, analysis, soundtrack,
+                                     lambda name: fitted_blocks(mastered.stem_blocks(name), n_samples,
+                                                                fade_samples=fade),
+                                     mastered.stem_names))
 
     return {
         "input": str(video),
@@ -465,6 +440,33 @@ def score_video(
         "hits": len(cue.hits),
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
+
+
+def _write_extras(outputs, opts: ScoreOptions, video, piece, cue, analysis, soundtrack, stem_blocks,
+                  stem_names) -> dict[str, Any]:
+    """Stage the side outputs (soundtrack, MIDI, stems, cue sheet) into ``outputs``."""
+    written: dict[str, Any] = {}
+    if opts.audio_out is not None:
+        from cinemuse.io.audio import write_audio
+
+        write_audio(outputs.stage(opts.audio_out), soundtrack(), SAMPLE_RATE, force=True)
+        written["audio"] = str(opts.audio_out)
+    if opts.midi_out is not None:
+        outputs.stage(opts.midi_out).write_bytes(piece.midi_bytes())
+        written["midi"] = str(opts.midi_out)
+    if opts.stems_dir is not None:
+        from cinemuse.io.stems import write_stems
+
+        blocks = {name: (lambda name=name: stem_blocks(name)) for name in stem_names}
+        write_stems(outputs, opts.stems_dir, blocks, SAMPLE_RATE, midi=piece.midi_bytes())
+        written["stems"] = str(opts.stems_dir)
+    if opts.cue_sheet is not None:
+        record = cue_sheet_record(video, cue, analysis)
+        jpath, cpath = cue_sheet_paths(opts.cue_sheet)
+        outputs.stage(jpath).write_text(json.dumps(record, indent=2))
+        outputs.stage(cpath).write_text(cue_sheet_csv(record))
+        written["cue_sheet"] = [str(jpath), str(cpath)]
+    return written
 
 
 # ----------------------------------------------------------------------------- a folder
