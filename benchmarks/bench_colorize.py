@@ -205,7 +205,7 @@ def video_file(frames) -> None:
         sr = 44100
         audio = (0.1 * np.sin(2 * np.pi * 220 * np.arange(int(sr * len(frames) / 24)) / sr)).astype(np.float32)[:, None]
         write_video(src, frames, fps=24, audio=audio, sample_rate=sr)
-        result = colorize_file(src, out)
+        result = colorize_file(src, out).to_dict()
     print(json.dumps({"bench": "colorize", "what": "video_file", "size": "640x480", "frames": result["frames"],
                       "fps_end_to_end": result["fps_processed"], "target_fps": 8.0,
                       "audio_kept": result["audio_kept"]}), flush=True)

@@ -78,7 +78,7 @@ def score(path: Path, out: Path, **kw) -> dict:
     from cinemuse.pipelines.score import ScoreOptions, score_video
 
     opts = ScoreOptions(force=True, replace_audio=True, **kw)
-    return score_video(path, out, opts)
+    return score_video(path, out, opts).to_dict()
 
 
 def onsets(audio_path: Path) -> np.ndarray:
@@ -337,7 +337,7 @@ def peak_rss_mb():  # VmHWM: peak resident memory of this program (ru_maxrss wou
         return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:")) / 1024
 from cinemuse.pipelines.score import ScoreOptions, score_video
 t0 = time.perf_counter()
-res = score_video(sys.argv[1], sys.argv[2], ScoreOptions(force=True))
+res = score_video(sys.argv[1], sys.argv[2], ScoreOptions(force=True)).to_dict()
 print(json.dumps({{"seconds": time.perf_counter() - t0, "cuts": res["cuts"], "timings": res["timings"],
                   "peak_rss_mb": peak_rss_mb()}}))
 """

@@ -22,9 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, progress) -> dict:
-    from cinemuse.pipelines.analyze import analyze_file
+    import cinemuse
 
-    profile = analyze_file(args.song, progress=progress)
+    profile = cinemuse.analyze_song(args.song, progress=progress)
     result = {"song": str(args.song)}
     result.update(profile.to_dict(arrays=args.arrays))
     return result

@@ -47,13 +47,13 @@ def run(args: argparse.Namespace, progress) -> dict:
         raise UsageError("--work-size must be between 64 and 2048")
     if args.key_interval < 1:
         raise UsageError("--key-interval must be at least 1")
-    from cinemuse.pipelines.colorize import colorize_file
+    import cinemuse
 
-    return colorize_file(
+    return cinemuse.colorize_file(
         args.input, args.output, references=args.reference, force=args.force,
         work_side=args.work_size, temperature=args.temperature, saturation=args.saturation,
         key_interval=args.key_interval, progress=progress,
-    )
+    ).to_dict()
 
 
 def describe(result: dict) -> str:

@@ -42,21 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, progress) -> dict:
-    from cinemuse.pipelines.compose import build_cue, compose_to_file, parse_instruments
+    import cinemuse
 
-    cue = build_cue(
-        duration=args.duration,
-        tempo=args.tempo,
-        key=args.key,
-        mode=args.mode,
-        mood=args.mood,
-        style=args.style,
-        seed=args.seed,
-        loop=args.loop,
-    )
-    instruments = parse_instruments(args.instruments)
-    return compose_to_file(cue, args.output, stems_dir=args.stems, instruments=instruments,
-                           force=args.force, progress=progress)
+    return cinemuse.compose(
+        args.output, duration=args.duration, tempo=args.tempo, key=args.key, mode=args.mode,
+        mood=args.mood, style=args.style, seed=args.seed, loop=args.loop,
+        instruments=args.instruments, stems_dir=args.stems, force=args.force, progress=progress,
+    ).to_dict()
 
 
 def describe(result: dict) -> str:

@@ -52,13 +52,13 @@ def run(args: argparse.Namespace, progress) -> dict:
         return _check(args)
     if not args.song or not args.output:
         raise UsageError("give a SONG and -o COVER.png (or --check FILE)")
-    from cinemuse.pipelines.cover import make_covers
+    import cinemuse
 
-    return make_covers(
+    return cinemuse.make_covers(
         args.song, args.output, variants=args.variants, seed=args.seed, look=args.look,
         title=args.title, artist=args.artist, font=args.font, text_colour=args.text_color,
         force=args.force, progress=progress,
-    )
+    ).to_dict()
 
 
 def _check(args: argparse.Namespace) -> dict:
@@ -66,9 +66,9 @@ def _check(args: argparse.Namespace) -> dict:
     import sys
 
     from cinemuse.errors import BadInputError
-    from cinemuse.vision.cover import check_cover
+    import cinemuse
 
-    rules = check_cover(args.check)
+    rules = cinemuse.check_cover(args.check)
     result = {
         "file": args.check,
         "passed": all(r.passed for r in rules),

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, progress) -> dict:
 
     from cinemuse.io.atomic import check_output_path
     from cinemuse.pipelines.demo import demo_edit, frame_times
-    from cinemuse.pipelines.score import ScoreOptions, score_video
+    import cinemuse
     from cinemuse.io.video import write_video
 
     from cinemuse.errors import UsageError
@@ -51,11 +51,10 @@ def run(args: argparse.Namespace, progress) -> dict:
                     yield rgb
 
             write_video(source, frames(), fps=fps, preset="veryfast")
-        opts = ScoreOptions(
-            seed=args.seed, style=args.style, replace_audio=True, force=args.force,
-            cue_sheet=None if args.cue_sheet is None else Path(args.cue_sheet),
-        )
-        result = score_video(source, out, opts, progress=progress)
+        result = cinemuse.score_video(
+            source, out, seed=args.seed, style=args.style, replace_audio=True, force=args.force,
+            cue_sheet=args.cue_sheet, progress=progress,
+        ).to_dict()
     result["input"] = "(generated demo video)"
     result["output"] = str(out.resolve())
     return result

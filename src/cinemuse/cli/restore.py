@@ -47,14 +47,14 @@ def run(args: argparse.Namespace, progress) -> dict:
         steps.append("levels")
     if args.auto and steps:
         raise UsageError("--auto chooses the steps itself; give either --auto or steps")
-    from cinemuse.pipelines.restore import restore_file
+    import cinemuse
 
     negative = {"color": "colour"}.get(args.negative, args.negative)
-    return restore_file(
+    return cinemuse.restore_file(
         args.input, args.output, steps=steps or None, negative=negative,
         fill_mask_path=None if args.fill in (None, "detect") else args.fill,
         force=args.force, progress=progress,
-    )
+    ).to_dict()
 
 
 def describe(result: dict) -> str:

@@ -59,10 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args, progress):
-    from pathlib import Path
-
+    import cinemuse
     from cinemuse.errors import UsageError
-    from cinemuse.pipelines.score import ScoreOptions, parse_mood
 
     if args.tempo is not None and not 30 <= args.tempo <= 240:
         raise UsageError("--tempo must be between 30 and 240 bpm")
@@ -75,39 +73,38 @@ def _options(args, progress):
 
         if args.style not in STYLES:
             raise UsageError(f"--style: unknown style {args.style!r}; choose from {', '.join(STYLES)}")
-    p = lambda x: None if x is None else Path(x)  # noqa: E731
-    return ScoreOptions(
-        style=args.style, mood=parse_mood(args.mood), tempo=args.tempo, seed=args.seed,
+    return cinemuse.ScoreOptions(
+        style=args.style, mood=args.mood, tempo=args.tempo, seed=args.seed,
         intensity=args.intensity, duck_db=args.duck, replace_audio=args.replace_audio,
-        audio_out=p(args.audio_out), midi_out=p(args.midi_out), stems_dir=p(args.stems),
-        cue_sheet=p(args.cue_sheet), force=args.force,
+        audio_out=args.audio_out, midi_out=args.midi_out, stems_dir=args.stems,
+        cue_sheet=args.cue_sheet, force=args.force,
     )
 
 
 def run(args: argparse.Namespace, progress) -> dict:
     from pathlib import Path
 
+    import cinemuse
     from cinemuse.errors import BadInputError
-    from cinemuse.pipelines.score import score_folder, score_video
 
     opts = _options(args, progress)
     src = Path(args.video)
     if src.is_dir():
         out = Path(args.output) if args.output else src.with_name(src.name.rstrip("/") + "_scored")
-        result = score_folder(src, out, opts, progress=progress)
-        if result["failed"]:
-            for f in result["failed"]:
-                progress.log(f"failed: {f['error']}")
-            names = "; ".join(f["error"] for f in result["failed"])
+        result = cinemuse.score_folder(src, out, opts, progress=progress)
+        if result.failed:
+            for f in result.failed:
+                progress.log(f"failed: {f.error}")
+            names = "; ".join(f.error for f in result.failed)
             raise BadInputError(
-                None, f"{len(result['failed'])} of {len(result['failed']) + len(result['scored'])} "
+                None, f"{len(result.failed)} of {len(result.failed) + len(result.scored)} "
                 f"videos failed (the others are in {out}): {names}",
             )
-        return result
+        return result.to_dict()
     out = Path(args.output) if args.output else src.with_name(src.stem + "_scored.mp4")
     if out.is_dir():  # -o FOLDER for one video: write FOLDER/NAME_scored.mp4
         out = out / (src.stem + "_scored.mp4")
-    return score_video(src, out, opts, progress=progress)
+    return cinemuse.score_video(src, out, opts, progress=progress).to_dict()
 
 
 def describe(result: dict) -> str:
@@ -117,7 +114,7 @@ def describe(result: dict) -> str:
         f"wrote {result['output']}  ({result['duration']:.2f} s, {result['tempo']:.1f} bpm, "
         f"{result['cuts']} cuts, {result['sections']} sections, {result['hits']} hits)"
     ]
-    for k, v in result["written"].items():
+    for k, v in result["files"].items():
         if k != "video":
             lines.append(f"  {k}: {v if isinstance(v, str) else ', '.join(v)}")
     return "\n".join(lines)

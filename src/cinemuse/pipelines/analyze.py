@@ -31,3 +31,22 @@ def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
     if not (abs(samples).max() > 1e-5):
         raise BadInputError(p, "audio is silent")
     return analyze_song(samples, READ_RATE, progress=progress)
+
+
+def analyze_song(song, *, sample_rate: int | None = None, progress: Progress = SILENT):
+    """Measure a song: a file FFmpeg reads, or samples ``(n,)``/``(n, channels)`` in -1..1.
+
+    A file goes through :func:`analyze_file` (with its one-line errors for a missing, short
+    or silent song); samples need their ``sample_rate`` and go straight to
+    :func:`cinemuse.analysis.audio.analyze_song`. Returns a
+    :class:`~cinemuse.analysis.audio.SongProfile`.
+    """
+    if isinstance(song, (str, os.PathLike)):
+        return analyze_file(song, progress=progress)
+    if sample_rate is None:
+        from cinemuse.errors import UsageError
+
+        raise UsageError("analyze_song: samples need their sample_rate")
+    from cinemuse.analysis.audio import analyze_song as analyze_samples
+
+    return analyze_samples(song, sample_rate, progress=progress)

@@ -2,14 +2,71 @@
 
 from __future__ import annotations
 
+import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from cinemuse.pipelines.results import Result
 from cinemuse.progress import SILENT
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
+
+
+@dataclass(frozen=True)
+class ColorizeResult(Result):
+    """What :func:`colorize_file` made. ``kind`` is ``photo`` or ``video``; a photo reports
+    its output's ``colourfulness`` (Hasler-Suesstrunk), a video its ``frames``, whether its
+    audio was kept and the frames coloured per second."""
+
+    output: str
+    kind: str
+    width: int
+    height: int
+    references: int
+    seconds: float
+    colourfulness: float | None = None
+    frames: int | None = None
+    audio_kept: bool | None = None
+    fps_processed: float | None = None
+
+    @property
+    def files(self) -> dict[str, str]:
+        return {"output": self.output}
+
+
+def colorize_image(
+    image: np.ndarray | str | os.PathLike,
+    *,
+    references: list | None = None,
+    work_side: int = 512,
+    temperature: float | None = None,
+    saturation: float = 1.0,
+) -> np.ndarray:
+    """Colour a black-and-white picture; returns RGB uint8 (H, W, 3) of the input's size.
+
+    ``image`` and each of ``references`` (colour photos of similar content whose colours to
+    use) are an RGB/grey uint8 array or a picture file. The lightness is kept as it was.
+    See :func:`cinemuse.vision.colorize.colorize_image` for the method.
+    """
+    from cinemuse.vision.colorize import Colorizer
+    from cinemuse.vision.colorize import colorize_image as colorize_array
+
+    refs = [_as_picture(r) for r in (references or [])]
+    return colorize_array(_as_picture(image), references=refs or None, colorizer=Colorizer.load(),
+                          work_side=work_side, temperature=temperature, saturation=saturation)
+
+
+def _as_picture(image) -> np.ndarray:
+    """An array as it is; a path read (with the one-line errors of a bad file)."""
+    if isinstance(image, np.ndarray):
+        return image
+    from cinemuse.io.atomic import check_input_file
+    from cinemuse.io.image import read_image
+
+    return read_image(check_input_file(image))
 
 
 def is_video_path(path: str | Path) -> bool:
@@ -27,8 +84,8 @@ def colorize_file(
     saturation: float = 1.0,
     key_interval: int = 8,
     progress=SILENT,
-) -> dict:
-    """Colourise a photo or a video file; returns a summary dict.
+) -> ColorizeResult:
+    """Colourise a photo or a video file.
 
     Photos keep their size; videos are streamed frame by frame, coloured with temporal
     consistency (:func:`cinemuse.vision.colorize.colorize_frames`) and get their original
@@ -53,7 +110,7 @@ def colorize_file(
                            temperature=temperature, saturation=saturation, progress=progress)
 
 
-def _colorize_photo(src, out, refs, *, force, work_side, temperature, saturation, progress) -> dict:
+def _colorize_photo(src, out, refs, *, force, work_side, temperature, saturation, progress) -> ColorizeResult:
     from cinemuse.io.image import read_image, write_image
     from cinemuse.vision.color import colourfulness
     from cinemuse.vision.colorize import Colorizer, colorize_image
@@ -65,18 +122,14 @@ def _colorize_photo(src, out, refs, *, force, work_side, temperature, saturation
                                  work_side=work_side, temperature=temperature, saturation=saturation)
         stage.advance()
     write_image(out, out_rgb, force=force)
-    return {
-        "output": str(out),
-        "kind": "photo",
-        "width": int(rgb.shape[1]),
-        "height": int(rgb.shape[0]),
-        "references": len(refs),
-        "colourfulness": round(colourfulness(out_rgb), 2),
-        "seconds": round(time.perf_counter() - start, 2),
-    }
+    return ColorizeResult(
+        output=str(out), kind="photo", width=int(rgb.shape[1]), height=int(rgb.shape[0]),
+        references=len(refs), colourfulness=round(colourfulness(out_rgb), 2),
+        seconds=round(time.perf_counter() - start, 2),
+    )
 
 
-def _colorize_video(src, out, refs, *, force, work_side, temperature, saturation, key_interval, progress) -> dict:
+def _colorize_video(src, out, refs, *, force, work_side, temperature, saturation, key_interval, progress) -> ColorizeResult:
     from cinemuse.io.atomic import atomic_output
     from cinemuse.io.video import copy_audio_track, iter_frames, probe_video, write_video
     from cinemuse.vision.colorize import Colorizer, VideoOptions, colorize_frames
@@ -104,14 +157,8 @@ def _colorize_video(src, out, refs, *, force, work_side, temperature, saturation
         else:
             write_video(final_tmp, frames(), fps=info.fps, force=True)
     seconds = time.perf_counter() - start
-    return {
-        "output": str(out),
-        "kind": "video",
-        "width": int(info.width),
-        "height": int(info.height),
-        "frames": count["frames"],
-        "audio_kept": bool(info.has_audio),
-        "references": len(refs),
-        "seconds": round(seconds, 2),
-        "fps_processed": round(count["frames"] / max(seconds, 1e-6), 2),
-    }
+    return ColorizeResult(
+        output=str(out), kind="video", width=int(info.width), height=int(info.height),
+        frames=count["frames"], audio_kept=bool(info.has_audio), references=len(refs),
+        seconds=round(seconds, 2), fps_processed=round(count["frames"] / max(seconds, 1e-6), 2),
+    )

@@ -1,18 +1,22 @@
 """The ``compose`` job: options -> CueSheet -> Piece -> files (audio, MIDI, lead sheet, stems).
 
-``cinemuse compose`` is a thin layer over :func:`compose_to_file`; use that from Python
-to get the same outputs, or :func:`cinemuse.music.compose.compose` for the Piece itself.
+:func:`compose` (``cinemuse.compose``) is the job as the command line runs it: options in,
+files out. :func:`compose_to_file` does the same from a CueSheet you built yourself (a
+slideshow's, say); :func:`cinemuse.music.compose.compose` gives the Piece itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cinemuse.cuesheet import CueSheet, Mood, Section
 from cinemuse.errors import UsageError
-from cinemuse.progress import SILENT
+from cinemuse.pipelines.results import Result
+from cinemuse.progress import SILENT, Progress
 
 AUDIO_FORMATS = (".wav", ".flac", ".mp3")
 MIDI_FORMATS = (".mid", ".midi")
@@ -61,6 +65,68 @@ def parse_instruments(text: str | None) -> dict[str, int]:
     return out
 
 
+@dataclass(frozen=True)
+class ComposeResult(Result):
+    """What :func:`compose` made.
+
+    ``files`` has ``output`` (the file asked for) and, with stems, ``stems`` (one WAV per
+    part). ``sections`` are ``{"label", "start", "end", "bars"}`` in seconds; ``hits`` the
+    times where an accent was placed for a cue hit; ``parts`` the instruments' roles.
+    """
+
+    files: dict[str, Any]
+    duration: float
+    tempo: float
+    key: str
+    style: str
+    meter: int
+    loop: bool
+    sections: tuple[dict, ...]
+    hits: tuple[float, ...]
+    parts: tuple[str, ...]
+    seed: int
+
+
+def compose(
+    output: str | Path,
+    cue: CueSheet | None = None,
+    *,
+    duration: float | None = None,
+    mood: str | Mood | None = None,
+    style: str | None = None,
+    tempo: float | None = None,
+    key: str | None = None,
+    mode: str | None = None,
+    seed: int | None = None,
+    loop: bool | None = None,
+    instruments: str | dict[str, int] | None = None,
+    stems_dir: str | Path | None = None,
+    force: bool = False,
+    progress: Progress = SILENT,
+) -> ComposeResult:
+    """Compose music and write ``output``; the format follows the extension.
+
+    ``.wav``/``.flac``/``.mp3`` (mastered to -14 LUFS), ``.mid``, ``.musicxml``/``.abc``
+    (lead sheet). Give either a ``cue`` (a :class:`~cinemuse.cuesheet.CueSheet` you built:
+    sections, hits, tempo...) or the options of ``cinemuse compose`` (see :func:`build_cue`;
+    ``duration`` defaults to 60 s). ``instruments`` is ``"melody=flute,bass=33"`` or
+    ``{"melody": 73}``; ``stems_dir`` also writes one WAV per part. The same cue (or options
+    and ``seed``) gives the same MIDI, byte for byte.
+    """
+    options = dict(duration=duration, tempo=tempo, key=key, mode=mode, mood=mood, style=style,
+                   seed=seed, loop=loop)
+    if cue is None:
+        defaults = dict(duration=60.0, seed=0, loop=False)
+        cue = build_cue(**{k: defaults.get(k) if v is None else v for k, v in options.items()})
+    elif any(v is not None for v in options.values()):
+        given = ", ".join(k for k, v in options.items() if v is not None)
+        raise UsageError(f"compose: give either a cue sheet or its options, not both ({given})")
+    if isinstance(instruments, str) or instruments is None:
+        instruments = parse_instruments(instruments)
+    return compose_to_file(cue, output, stems_dir=stems_dir, instruments=instruments, force=force,
+                           progress=progress)
+
+
 def build_cue(
     *,
     duration: float,
@@ -105,20 +171,15 @@ def compose_to_file(
     stems_dir: str | Path | None = None,
     instruments: dict[str, int] | None = None,
     force: bool = False,
-    progress=SILENT,
-) -> dict:
+    progress: Progress = SILENT,
+) -> ComposeResult:
     """Compose ``cue`` and write ``output`` (format from its extension) and optional stems.
 
     Outputs are checked before any work and committed together: all of them or none
     (:class:`cinemuse.io.atomic.OutputSet`). Stems: :func:`cinemuse.io.stems.write_stems`.
-
-    Returns
-    -------
-    dict
-        What was made: tempo, key, style, sections, files.
     """
     from cinemuse.io.atomic import OutputSet
-    from cinemuse.music.compose import compose
+    from cinemuse.music.compose import compose as compose_piece
 
     output = Path(output)
     suffix = output.suffix.lower()
@@ -129,7 +190,7 @@ def compose_to_file(
     if stems_dir is not None:
         stems_dir = outputs.add_folder(stems_dir, what="--stems")
     need_audio = suffix in AUDIO_FORMATS or stems_dir is not None
-    piece = compose(cue, progress=progress, instruments=instruments, render=False)
+    piece = compose_piece(cue, progress=progress, instruments=instruments, render=False)
     files = {}
     with contextlib.ExitStack() as cleanup, outputs:
         mastered = None
@@ -160,6 +221,9 @@ def compose_to_file(
                 files["stems"] = [str(p) for p in paths if p.suffix == ".wav"]
                 st.advance()
     summary = piece.summary()
-    summary["seed"] = cue.seed
-    summary["files"] = files
-    return summary
+    return ComposeResult(
+        files=files, duration=summary["duration"], tempo=summary["tempo"], key=summary["key"],
+        style=summary["style"], meter=summary["meter"], loop=summary["loop"],
+        sections=tuple(summary["sections"]), hits=tuple(summary["hits"]),
+        parts=tuple(summary["parts"]), seed=cue.seed,
+    )

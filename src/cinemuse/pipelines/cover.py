@@ -15,9 +15,43 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from cinemuse.pipelines.results import Result
 from cinemuse.progress import SILENT, Progress
+
+
+@dataclass(frozen=True)
+class CoverVariant(Result):
+    """One drawn variant: its seed and look, its ``files`` (``square_png``, ``square_jpg``,
+    ``thumb``, ``vertical``) and the text's contrast, colour and scrim (None without text)."""
+
+    seed: int
+    look: str
+    files: dict[str, str]
+    text_contrast: float | None = None
+    text_colour: str | None = None
+    scrim: float | None = None
+
+    def to_dict(self) -> dict:  # the text fields stay, as null, when there is no text
+        return {"seed": self.seed, "look": self.look, "files": dict(self.files),
+                "text_contrast": self.text_contrast, "text_colour": self.text_colour,
+                "scrim": self.scrim}
+
+
+@dataclass(frozen=True)
+class CoverResult(Result):
+    """What :func:`make_covers` made: the song's key, tempo and mood (with the base colour it
+    maps to), one :class:`CoverVariant` per variant, and the seconds spent."""
+
+    song: str
+    key: str
+    tempo_bpm: float
+    mood: dict
+    covers: tuple[CoverVariant, ...]
+    seconds_analysis: float
+    seconds_total: float
 
 
 def output_files(output: str | os.PathLike, *, variants: int = 1) -> list[dict[str, Path]]:
@@ -60,35 +94,13 @@ def make_covers(
     look: str | None = None, title: str | None = None, artist: str | None = None,
     font: str | os.PathLike | None = None, text_colour: str | None = None, force: bool = False,
     progress: Progress = SILENT,
-) -> dict:
-    """Analyse ``song`` and write ``variants`` covers next to ``output``; returns a summary."""
-    from cinemuse.errors import BadInputError, UsageError
-    from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
+) -> CoverResult:
+    """Analyse ``song`` and write ``variants`` covers next to ``output`` (see the module)."""
+    from cinemuse.io.atomic import atomic_output
 
     t0 = time.perf_counter()
-    if Path(output).suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise UsageError(f"output {output} must end in .png or .jpg")
-    if variants < 1:
-        raise UsageError("--variants must be at least 1")
-    from cinemuse.vision.cover_looks import LOOKS
-
-    if look not in (None, "auto") and look not in LOOKS:
-        raise UsageError(f"unknown --look {look!r}; choose from auto, {', '.join(LOOKS)}")
-    check_input_file(song)
-    if font is not None:
-        font_path = check_input_file(font)
-        try:
-            from PIL import ImageFont
-
-            ImageFont.truetype(str(font_path), 20)
-        except OSError:
-            raise BadInputError(font_path, "not a TrueType/OpenType font") from None
-    colour = parse_colour(text_colour)
-    files = output_files(output, variants=variants)
-    for group in files:  # fail before any work if an output exists
-        for path in group.values():
-            check_output_path(path, force=force)
-
+    colour, files = _check_cover_request(song, output, variants=variants, look=look, font=font,
+                                         text_colour=text_colour, force=force)
     from cinemuse.pipelines.analyze import analyze_file
     from cinemuse.vision.cover import (
         STORE_SIZE, THUMB_SIZE, VERTICAL_SIZE, draw_cover, save_image,
@@ -118,25 +130,54 @@ def make_covers(
             with atomic_output(group["vertical"], force=force) as tmp:
                 save_image(tmp, vertical.image, quality=90)
             st.advance()
-            results.append({
-                "seed": variant_seed,
-                "look": square.look,
-                "files": {name: str(path) for name, path in group.items()},
-                "text_contrast": None if square.text is None else square.text.contrast,
-                "text_colour": None if square.text is None else
-                "#%02x%02x%02x" % tuple(int(round(c * 255)) for c in square.text.colour),
-                "scrim": None if square.text is None else square.text.scrim_alpha,
-            })
-    mood = draw_mood_summary(profile)
-    return {
-        "song": str(song),
-        "key": profile.key,
-        "tempo_bpm": round(profile.tempo_bpm, 2),
-        "mood": mood,
-        "covers": results,
-        "seconds_analysis": round(t_analysis, 2),
-        "seconds_total": round(time.perf_counter() - t0, 2),
-    }
+            text = square.text
+            results.append(CoverVariant(
+                seed=variant_seed,
+                look=square.look,
+                files={name: str(path) for name, path in group.items()},
+                text_contrast=None if text is None else text.contrast,
+                text_colour=None if text is None else
+                "#%02x%02x%02x" % tuple(int(round(c * 255)) for c in text.colour),
+                scrim=None if text is None else text.scrim_alpha,
+            ))
+    return CoverResult(
+        song=str(song),
+        key=profile.key,
+        tempo_bpm=round(profile.tempo_bpm, 2),
+        mood=draw_mood_summary(profile),
+        covers=tuple(results),
+        seconds_analysis=round(t_analysis, 2),
+        seconds_total=round(time.perf_counter() - t0, 2),
+    )
+
+
+def _check_cover_request(song, output, *, variants, look, font, text_colour, force):
+    """Every check that can fail before any work; returns the text colour and the files."""
+    from cinemuse.errors import BadInputError, UsageError
+    from cinemuse.io.atomic import check_input_file, check_output_path
+    from cinemuse.vision.cover_looks import LOOKS
+
+    if Path(output).suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise UsageError(f"output {output} must end in .png or .jpg")
+    if variants < 1:
+        raise UsageError("--variants must be at least 1")
+    if look not in (None, "auto") and look not in LOOKS:
+        raise UsageError(f"unknown --look {look!r}; choose from auto, {', '.join(LOOKS)}")
+    check_input_file(song)
+    if font is not None:
+        font_path = check_input_file(font)
+        try:
+            from PIL import ImageFont
+
+            ImageFont.truetype(str(font_path), 20)
+        except OSError:
+            raise BadInputError(font_path, "not a TrueType/OpenType font") from None
+    colour = parse_colour(text_colour)
+    files = output_files(output, variants=variants)
+    for group in files:  # fail before any work if an output exists
+        for path in group.values():
+            check_output_path(path, force=force)
+    return colour, files
 
 
 def draw_mood_summary(profile) -> dict:

@@ -3,9 +3,51 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from cinemuse.pipelines.results import Result
 from cinemuse.progress import SILENT
+
+
+@dataclass(frozen=True)
+class RestoreResult(Result):
+    """What :func:`restore_file` did: the ``steps`` run in order and the ``report`` of what
+    they measured and found (``analysis`` when the steps were chosen automatically,
+    ``noise_sigma``, ``defect_pixels``, ``filled_pixels``)."""
+
+    output: str
+    steps: tuple[str, ...]
+    report: dict[str, Any]
+    seconds: float
+
+    @property
+    def files(self) -> dict[str, str]:
+        return {"output": self.output}
+
+    def to_dict(self) -> dict[str, Any]:  # the report's entries at the top level, as before
+        return {"output": self.output, **self.report, "steps": list(self.steps),
+                "seconds": self.seconds}
+
+
+def restore_image(image, *, steps: list[str] | None = None, negative: str | None = None,
+                  fill_mask=None, progress=SILENT):
+    """Restore a picture (an RGB uint8 array or a picture file).
+
+    Returns ``(restored RGB uint8 array, report dict)``; ``steps=None`` lets the picture's
+    measurements choose the steps. See :func:`cinemuse.vision.restore.restore_image`.
+    """
+    import numpy as np
+
+    from cinemuse.vision.restore import restore_image as restore_array
+
+    if not isinstance(image, np.ndarray):
+        from cinemuse.io.atomic import check_input_file
+        from cinemuse.io.image import read_image
+
+        image = read_image(check_input_file(image))
+    return restore_array(image, steps=steps, negative=negative, fill_mask=fill_mask, progress=progress)
 
 
 def restore_file(
@@ -17,11 +59,8 @@ def restore_file(
     fill_mask_path: str | Path | None = None,
     force: bool = False,
     progress=SILENT,
-) -> dict:
-    """Restore a picture file; ``steps=None`` lets the picture's measurements choose the steps.
-
-    Returns a summary dict: the steps run, what they found, and the output path.
-    """
+) -> RestoreResult:
+    """Restore a picture file; ``steps=None`` lets the picture's measurements choose the steps."""
     import numpy as np
 
     from cinemuse.errors import BadInputError
@@ -44,4 +83,6 @@ def restore_file(
             raise BadInputError(fill_mask_path, "mask has no white (missing) pixels")
     out, report = restore_image(rgb, steps=steps, negative=negative, fill_mask=mask, progress=progress)
     write_image(output_path, out, force=force)
-    return {"output": str(output_path), **report, "seconds": round(time.perf_counter() - start, 2)}
+    found = {k: v for k, v in report.items() if k != "steps"}
+    return RestoreResult(output=str(output_path), steps=tuple(report["steps"]), report=found,
+                         seconds=round(time.perf_counter() - start, 2))

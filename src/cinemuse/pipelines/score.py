@@ -17,7 +17,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import numpy as np
 
 from cinemuse.cuesheet import CueSheet, Mood
 from cinemuse.errors import BadInputError, CinemuseError, UsageError
+from cinemuse.pipelines.results import Result
 from cinemuse.progress import SILENT, Progress
 
 SAMPLE_RATE = 44100
@@ -36,12 +37,16 @@ VIDEO_EXTENSIONS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScoreOptions:
-    """What the user can steer (``cinemuse score --help`` documents each)."""
+    """What the user can steer (``cinemuse score --help`` documents each).
+
+    ``mood`` may be given as text (``"calm"``, ``"0.5,-0.2"``) and the paths as strings;
+    both are normalised here, so the Python API takes what the command line takes.
+    """
 
     style: str | None = None
-    mood: Mood | None = None
+    mood: Mood | str | None = None
     tempo: float | None = None
     seed: int = 0
     intensity: float = 1.0
@@ -52,7 +57,54 @@ class ScoreOptions:
     stems_dir: Path | None = None
     cue_sheet: Path | None = None
     force: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.mood, str):
+            object.__setattr__(self, "mood", parse_mood(self.mood))
+        for name in ("audio_out", "midi_out", "stems_dir", "cue_sheet"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))
+
+
+@dataclass(frozen=True)
+class ScoreResult(Result):
+    """What :func:`score_video` made.
+
+    ``files`` maps each kind of output to its path: ``video`` always, then ``audio``,
+    ``midi``, ``stems`` (the folder) and ``cue_sheet`` (the JSON and CSV) when asked for.
+    ``timings`` is seconds per stage (analysis, shots, plan, compose, mux).
+    """
+
+    input: str
+    output: str
+    files: dict[str, Any]
+    duration: float
+    tempo: float
+    key: str | None
+    sections: int
+    cuts: int
+    transitions: int
+    hits: int
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ScoreFailure(Result):
+    """One video of a folder that could not be scored, and the one-line reason."""
+
+    input: str
+    error: str
+
+
+@dataclass(frozen=True)
+class FolderResult(Result):
+    """What :func:`score_folder` made: one :class:`ScoreResult` per video, and the failures."""
+
+    input: str
+    output: str
+    scored: tuple[ScoreResult, ...]
+    failed: tuple[ScoreFailure, ...]
 
 
 def parse_mood(text: str | None) -> Mood | None:
@@ -356,59 +408,122 @@ def check_outputs(out: Path, opts: ScoreOptions, video: Path | None = None):
 
 def score_video(
     video: str | os.PathLike,
-    out: str | os.PathLike,
-    opts: ScoreOptions | None = None,
+    output: str | os.PathLike,
+    options: ScoreOptions | None = None,
     *,
     progress: Progress = SILENT,
-) -> dict[str, Any]:
-    """Score one video; returns a summary dict (paths, tempo, counts, timings)."""
-    from cinemuse.analysis.video import analyze_video
-    from cinemuse.io.atomic import check_input_file
-    from cinemuse.io.video import probe_video, replace_audio
-    from cinemuse.pipelines.cueplan import plan_cues, section_spans
+    **fields: Any,
+) -> ScoreResult:
+    """Give one video an original soundtrack that follows its picture.
 
-    opts = opts or ScoreOptions()
-    video, out = Path(video), Path(out)
+    The steps: read the picture once (:func:`~cinemuse.analysis.video.analyze_video`), give
+    each section a melody latent from its shots, plan the cues
+    (:func:`~cinemuse.pipelines.cueplan.plan_cues`), compose and master the music, duck it
+    under the original sound, and remux with the video packets copied bit for bit; then the
+    extra outputs (audio, MIDI, stems, cue sheet).
+
+    Parameters
+    ----------
+    video, output : path
+        The input video; the output ``.mp4``/``.mov``/``.m4v``/``.mkv``.
+    options : ScoreOptions, optional
+    **fields
+        Any :class:`ScoreOptions` field (``mood="calm"``, ``seed=3``, ``force=True``...),
+        overriding ``options``.
+    progress : Progress
+
+    Returns
+    -------
+    ScoreResult
+    """
+    opts = replace(options or ScoreOptions(), **fields)
+    video, out = Path(video), Path(output)
+    info, outputs = _check_score_inputs(video, out, opts)
+    timings: dict[str, float] = {}
+    analysis = _read_picture(video, progress, timings)
+    # the muxer's clock starts at the first frame, like the analysis': the container's
+    # length is the soundtrack's. A clip shorter than the composer's minimum gets that
+    # minimum, trimmed with a fade below; the analysis itself keeps its measured length.
+    duration = float(info.duration if info.duration and info.duration > 0 else analysis.duration)
+    cue = _plan_music(replace(analysis, duration=max(duration, MIN_MUSIC_SECONDS)), opts,
+                      progress, timings)
+    piece, files = _make_soundtrack(video, out, info, cue, analysis, duration, opts, outputs,
+                                    progress, timings)
+    return ScoreResult(
+        input=str(video),
+        output=str(out),
+        files=files,
+        duration=round(duration, 3),
+        tempo=round(float(cue.tempo), 2),
+        key=getattr(piece, "key", None),
+        sections=len(cue.sections),
+        cuts=len(analysis.cuts),
+        transitions=len(analysis.transitions),
+        hits=len(cue.hits),
+        timings={k: round(v, 3) for k, v in timings.items()},
+    )
+
+
+def _check_score_inputs(video: Path, out: Path, opts: ScoreOptions):
+    """Every check that can fail before any work; returns the input's stream info and the
+    OutputSet its outputs will be committed through."""
+    from cinemuse.io.atomic import check_input_file
+    from cinemuse.io.video import probe_video
+
     check_input_file(video)
     info = probe_video(video)
-    outputs = check_outputs(out, opts, video)
-    timings = opts.timings
+    return info, check_outputs(out, opts, video)
+
+
+def _read_picture(video: Path, progress: Progress, timings: dict[str, float]):
+    """The one streaming pass over the picture, with the models loading meanwhile."""
+    from cinemuse.analysis.video import analyze_video
+
     warm_up = _load_models_meanwhile()
     t0 = time.perf_counter()
     analysis = analyze_video(video, progress=progress)
     timings["analysis"] = time.perf_counter() - t0
     warm_up.join()
+    return analysis
 
-    duration = info.duration if info.duration and info.duration > 0 else analysis.duration
-    # the analysis clock starts at the first frame, like the muxer's: keep them identical.
-    # A clip shorter than the composer's minimum gets that minimum, trimmed (with a fade) below.
-    analysis.duration = max(float(duration), MIN_MUSIC_SECONDS)
+
+def _plan_music(analysis, opts: ScoreOptions, progress: Progress, timings: dict[str, float]) -> CueSheet:
+    """Sections at the shot boundaries, a melody latent per section, then the CueSheet."""
+    from cinemuse.pipelines.cueplan import plan_cues, section_spans
+
     t0 = time.perf_counter()
     spans = section_spans([b[0] for b in analysis.boundaries()], analysis.duration)
     latents = shot_latents_for(analysis, spans, progress=progress)
     timings["shots"] = time.perf_counter() - t0
-
     t0 = time.perf_counter()
     cue = plan_cues(
         analysis, latents=latents, spans=spans, mood=opts.mood, tempo=opts.tempo,
         style=opts.style, intensity=opts.intensity, seed=opts.seed,
     )
     timings["plan"] = time.perf_counter() - t0
+    return cue
 
+
+def _make_soundtrack(video: Path, out: Path, info, cue: CueSheet, analysis, duration: float,
+                     opts: ScoreOptions, outputs, progress: Progress, timings: dict[str, float]):
+    """Compose ``cue``, mux the soundtrack into ``out`` and write the extra outputs, all
+    committed together through ``outputs``. Returns ``(piece, files)``.
+    """
+    from cinemuse.io.video import replace_audio
     from cinemuse.music.compose import compose, render_piece_blocks
 
     t0 = time.perf_counter()
     piece = compose(cue, progress=progress, render=False)
     mastered = render_piece_blocks(piece, keep_stems=opts.stems_dir is not None, progress=progress)
     timings["compose"] = time.perf_counter() - t0
-    written = {"video": str(out)}
+    files: dict[str, Any] = {"video": str(out)}
+    n_samples = int(round(duration * SAMPLE_RATE))
+    # a very short clip got the composer's minimum: fade out what is cut off
+    fade = min(n_samples, int(0.05 * SAMPLE_RATE)) if cue.duration > duration else 0
     with contextlib.ExitStack() as cleanup:
         cleanup.enter_context(outputs)  # entered first, left last: commits all outputs or none
         cleanup.enter_context(mastered)
         t0 = time.perf_counter()
-        n_samples = int(round(duration * SAMPLE_RATE))
-        # a very short clip got the composer's minimum: fade out what is cut off
-        fade = min(n_samples, int(0.05 * SAMPLE_RATE)) if analysis.duration > duration else 0
 
         def music():
             return fitted_blocks(mastered.blocks(), n_samples, fade_samples=fade)
@@ -419,27 +534,14 @@ def score_video(
             if mixed is not None:
                 cleanup.enter_context(mixed[0])
                 soundtrack = mixed[1]
-        replace_audio(video, soundtrack(), SAMPLE_RATE, outputs.stage(out), mix_original_db=None, force=True,
+        replace_audio(video, soundtrack(), SAMPLE_RATE, outputs.stage(out), force=True,
                       progress=progress)
         timings["mux"] = time.perf_counter() - t0
-        written.update(_write_extras(outputs, opts, video, piece, cue, analysis, soundtrack,
-                                     lambda name: fitted_blocks(mastered.stem_blocks(name), n_samples,
-                                                                fade_samples=fade),
-                                     mastered.stem_names))
-
-    return {
-        "input": str(video),
-        "output": str(out),
-        "written": written,
-        "duration": round(float(duration), 3),
-        "tempo": round(float(cue.tempo), 2),
-        "key": getattr(piece, "key", None),
-        "sections": len(cue.sections),
-        "cuts": len(analysis.cuts),
-        "transitions": len(analysis.transitions),
-        "hits": len(cue.hits),
-        "timings": {k: round(v, 3) for k, v in timings.items()},
-    }
+        files.update(_write_extras(outputs, opts, video, piece, cue, analysis, soundtrack,
+                                   lambda name: fitted_blocks(mastered.stem_blocks(name), n_samples,
+                                                              fade_samples=fade),
+                                   mastered.stem_names))
+    return piece, files
 
 
 def _write_extras(outputs, opts: ScoreOptions, video, piece, cue, analysis, soundtrack, stem_blocks,
@@ -483,16 +585,17 @@ def list_videos(folder: Path) -> list[Path]:
 def score_folder(
     folder: str | os.PathLike,
     out_dir: str | os.PathLike,
-    opts: ScoreOptions | None = None,
+    options: ScoreOptions | None = None,
     *,
     progress: Progress = SILENT,
-) -> dict[str, Any]:
+    **fields: Any,
+) -> FolderResult:
     """Score every video in ``folder`` into ``out_dir`` (same names, ``.mp4``).
 
     One progress bar for the batch; a file that fails is recorded and the batch goes on.
-    Per-file extras (``--audio-out`` etc.) become folders of per-video files.
+    Per-file extras (``audio_out`` etc.) name folders that get one file per video.
     """
-    opts = opts or ScoreOptions()
+    opts = replace(options or ScoreOptions(), **fields)
     folder, out_dir = Path(folder), Path(out_dir)
     videos = list_videos(folder)
     if not videos:
@@ -503,26 +606,23 @@ def score_folder(
     done, failed = [], []
     with progress.stage(f"Scoring {len(videos)} videos", total=len(videos)) as stage:
         for v in videos:
-            per = ScoreOptions(**{**opts.__dict__, "timings": {}})
-            for attr, ext in (("audio_out", ".wav"), ("midi_out", ".mid")):
-                base = getattr(opts, attr)
-                if base is not None:
-                    setattr(per, attr, Path(base) / (v.stem + ext))
-            if opts.stems_dir is not None:
-                per.stems_dir = Path(opts.stems_dir) / v.stem
-            if opts.cue_sheet is not None:
-                per.cue_sheet = Path(opts.cue_sheet) / v.stem
-            for attr in ("audio_out", "midi_out", "cue_sheet"):
-                p = getattr(per, attr)
-                if p is not None:
-                    p.parent.mkdir(parents=True, exist_ok=True)
-            if per.stems_dir is not None:
-                per.stems_dir.parent.mkdir(parents=True, exist_ok=True)
+            per = _options_for(v, opts)
             try:
                 done.append(score_video(v, out_dir / (v.stem + ".mp4"), per, progress=SILENT))
             except CinemuseError as exc:
-                failed.append({"input": str(v), "error": str(exc)})
+                failed.append(ScoreFailure(str(v), str(exc)))
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-                failed.append({"input": str(v), "error": f"internal error: {type(exc).__name__}: {exc}"})
+                failed.append(ScoreFailure(str(v), f"internal error: {type(exc).__name__}: {exc}"))
             stage.advance()
-    return {"input": str(folder), "output": str(out_dir), "scored": done, "failed": failed}
+    return FolderResult(str(folder), str(out_dir), tuple(done), tuple(failed))
+
+
+def _options_for(video: Path, opts: ScoreOptions) -> ScoreOptions:
+    """One video's options in a folder run: each extra output goes into its folder."""
+    per = {}
+    for attr, ext in (("audio_out", ".wav"), ("midi_out", ".mid"), ("stems_dir", ""), ("cue_sheet", "")):
+        base = getattr(opts, attr)
+        if base is not None:
+            per[attr] = Path(base) / (video.stem + ext)
+            per[attr].parent.mkdir(parents=True, exist_ok=True)
+    return replace(opts, **per)
