@@ -24,6 +24,7 @@ COMMANDS = (
     "score",
     "compose",
     "slideshow",
+    "studio",
     "cover",
     "analyze",
     "colorize",
