@@ -16,7 +16,7 @@ from cinemuse.vision.cover import (
     save_image,
 )
 from cinemuse.vision.cover_looks import LOOKS
-from cinemuse.vision.cover_looks._canvas import Palette
+from cinemuse.vision.cover_looks.canvas import Palette
 from cinemuse.vision.color import rgb_to_lab
 from tests.analysis.song_signals import SR, chord_click_song
 

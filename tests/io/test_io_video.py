@@ -281,23 +281,10 @@ def test_replace_audio_copies_video_packets_bit_for_bit(tmp_path, cut_video, new
     assert _tone_level(samples, 48000, 440) < 0.01 * _tone_level(samples, 48000, 660)  # gone
 
 
-def test_replace_audio_can_mix_the_original_under(tmp_path, cut_video):
-    from cinemuse.io.audio import read_audio
-
-    out = video.replace_audio(
-        cut_video.path, sine(660, 3.0), 44100, tmp_path / "mix.mp4", mix_original_db=-6.0
-    )
-    samples = read_audio(out)
-    # both tones 0.5 amplitude, the original at -6 dB (x0.5) under the new one
-    ratio = _tone_level(samples, 44100, 440) / _tone_level(samples, 44100, 660)
-    assert ratio == pytest.approx(10 ** (-6 / 20), rel=0.1)
-    assert [b for b, _ in _packets(cut_video.path)] == [b for b, _ in _packets(out)]
-
-
 def test_replace_audio_on_silent_video_and_no_overwrite(tmp_path):
     silent = make_cut_video(tmp_path / "silent.mp4", duration=1.0, cuts=())
     out = tmp_path / "o.mp4"
-    video.replace_audio(silent.path, sine(440, 2.0), 44100, out, mix_original_db=-12)
+    video.replace_audio(silent.path, sine(440, 2.0), 44100, out)
     assert video.probe_video(out).has_audio
     with pytest.raises(OutputError, match="already exists"):
         video.replace_audio(silent.path, sine(440, 2.0), 44100, out)
@@ -354,3 +341,21 @@ def test_non_square_pixels_are_shown_at_display_size(tmp_path):
     assert (info.width, info.height, info.coded_width) == (64, 48, 48)
     _, rgb = next(video.iter_frames(path))
     assert rgb.shape == (48, 64, 3)
+
+
+def test_copy_audio_track_copies_both_streams_packet_for_packet(tmp_path, cut_video):
+    silent = make_cut_video(tmp_path / "picture.mp4", duration=2.0, cuts=(1.0,))
+    out = video.copy_audio_track(silent.path, cut_video.path, tmp_path / "both.mp4")
+    assert [b for b, _ in _packets(out)] == [b for b, _ in _packets(silent.path)]
+    copied = _packets(out, "audio")
+    original = _packets(cut_video.path, "audio")
+    assert [b for b, _ in copied] == [b for b, _ in original[: len(copied)]]
+    assert 1.9 < copied[-1][1] < 2.0 + 0.05  # cut at the picture's end
+
+
+def test_copy_audio_track_reports_a_bad_source_like_any_reader(tmp_path, cut_video):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video at all\n")
+    with pytest.raises(BadInputError, match="notes.mp4: is a text file"):
+        video.copy_audio_track(cut_video.path, bad, tmp_path / "o.mp4")
+    assert not (tmp_path / "o.mp4").exists()

@@ -14,7 +14,9 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from cinemuse.errors import BadInputError
-from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
+from cinemuse.io.atomic import atomic_output, check_output_path
+from cinemuse.io.blocks import Rebuffer, peek_blocks
+from cinemuse.io.media import decode_tolerant, ffmpeg_text, open_input
 
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
 """Sample rates the AAC encoder accepts; other rates are resampled to 48 kHz first."""
@@ -25,7 +27,6 @@ __all__ = [
     "write_audio",
     "resample",
     "resample_blocks",
-    "BlockFeed",
     "AUDIO_EXTENSIONS",
 ]
 
@@ -75,13 +76,11 @@ def iter_audio(
     """
     import av
 
-    from cinemuse.io.video import _open_input
-
     if int(sample_rate) <= 0:
         raise ValueError(f"sample_rate must be positive, got {sample_rate!r}")
     if int(block) <= 0:
         raise ValueError(f"block must be positive, got {block!r}")
-    p, container = _open_input(path)
+    p, container = open_input(path)
     try:
         if container.format.name == "image2" or container.format.name.endswith("_pipe"):
             raise BadInputError(p, "is an image, not audio")
@@ -109,14 +108,12 @@ def _decoded_blocks(p, container, stream, resampler, rate: int, channels: int, b
     """The generator behind :func:`iter_audio`: decode, fill gaps, re-block, trim."""
     import av
 
-    from cinemuse.io.video import _ffmpeg_text, decode_tolerant
-
     # Encoders pad the last block (AAC to 1024 samples); the container's duration says
     # where the real signal ends, so trim to it when it is known.
     expected = None
     if stream.duration and stream.time_base:
         expected = int(round(float(stream.duration * stream.time_base) * rate))
-    pending = _Rebuffer(channels)
+    pending = Rebuffer(channels)
     yielded = 0
 
     def silence_for(packet) -> None:  # keep what follows in sync
@@ -147,7 +144,7 @@ def _decoded_blocks(p, container, stream, resampler, rate: int, channels: int, b
             for out in resampler.resample(None):
                 pending.push(out.to_ndarray().reshape(-1, channels))
         except av.error.FFmpegError as exc:
-            raise BadInputError(p, f"audio data is corrupt ({_ffmpeg_text(exc)})") from None
+            raise BadInputError(p, f"audio data is corrupt ({ffmpeg_text(exc)})") from None
         yield from ready(final=True)
     finally:
         container.close()
@@ -191,62 +188,6 @@ def _check_wav_not_truncated(p: Path) -> None:
                         f"file stops at {size} bytes (an incomplete download or copy?)")
                 return
             pos += 8 + length + (length & 1)
-
-
-class _Rebuffer:
-    """A FIFO of (m, channels) float32 pieces, taken out in blocks of any size."""
-
-    def __init__(self, channels: int):
-        self.pieces: list[np.ndarray] = []
-        self.count = 0
-        self.channels = channels
-
-    def push(self, piece: np.ndarray) -> None:
-        if piece.shape[0]:
-            self.pieces.append(piece)
-            self.count += piece.shape[0]
-
-    def take(self, n: int) -> np.ndarray:
-        """The next ``n`` samples (n <= count), as one contiguous (n, channels) float32 array."""
-        out = np.empty((n, self.channels), np.float32)
-        filled = 0
-        while filled < n:
-            piece = self.pieces[0]
-            m = min(n - filled, piece.shape[0])
-            out[filled : filled + m] = piece[:m]
-            filled += m
-            if m == piece.shape[0]:
-                self.pieces.pop(0)
-            else:
-                self.pieces[0] = piece[m:]
-        self.count -= n
-        return out
-
-
-class BlockFeed:
-    """Pulls samples from an iterator of (m, channels) blocks in whatever amounts are asked.
-
-    Only as many blocks are drawn as the requests need, so a generator is never run ahead.
-    """
-
-    def __init__(self, blocks: Iterable[np.ndarray], channels: int):
-        self.blocks = iter(blocks)
-        self.buffer = _Rebuffer(channels)
-        self.channels = channels
-        self.exhausted = False
-
-    def take(self, n: int, *, pad: bool = True) -> np.ndarray:
-        """The next ``n`` samples; once the blocks run out, silence (``pad``) or fewer."""
-        while self.buffer.count < n and not self.exhausted:
-            block = next(self.blocks, None)
-            if block is None:
-                self.exhausted = True
-            else:
-                self.buffer.push(np.asarray(block, dtype=np.float32).reshape(-1, self.channels))
-        out = self.buffer.take(min(n, self.buffer.count))
-        if pad and out.shape[0] < n:
-            out = np.concatenate([out, np.zeros((n - out.shape[0], self.channels), np.float32)])
-        return out
 
 
 def read_audio(
@@ -321,49 +262,6 @@ def resample_blocks(
         yield y.reshape(-1, channels)
 
 
-def _as_block(x, *, what: str = "samples") -> np.ndarray:
-    """One block as (m, channels) float32: 1-D means mono."""
-    a = np.asarray(x, dtype=np.float32)
-    if a.ndim == 1:
-        a = a[:, None]
-    if a.ndim != 2 or a.shape[1] < 1 or a.shape[1] > 8:
-        raise ValueError(f"{what} must be (n_samples, channels), got shape {a.shape}")
-    return a
-
-
-def _peek_blocks(samples, *, block: int = 8192, what: str = "samples") -> tuple[int, Iterator[np.ndarray]] | None:
-    """Normalise an array or an iterable of blocks into (channels, iterator of non-empty blocks).
-
-    An ``np.ndarray`` is the whole signal (served as views of ``block`` samples); anything else
-    is iterated as ``(m, channels)`` blocks, of which the first non-empty one is read here to
-    learn the channel count. ``None`` when there are no samples at all.
-    """
-    if isinstance(samples, np.ndarray):
-        x = _as_block(samples, what=what)
-        if x.shape[0] == 0:
-            return None
-        return x.shape[1], (x[i : i + block] for i in range(0, x.shape[0], block))
-    it = iter(samples)
-    for first in it:
-        first = _as_block(first, what=what)
-        if first.shape[0]:
-            break
-    else:
-        return None
-    channels = first.shape[1]
-
-    def rest() -> Iterator[np.ndarray]:
-        yield first
-        for x in it:
-            x = _as_block(x, what=what)
-            if x.shape[1] != channels:
-                raise ValueError(f"{what}: a block has {x.shape[1]} channels, the first had {channels}")
-            if x.shape[0]:
-                yield x
-
-    return channels, rest()
-
-
 def write_audio(
     path: str | os.PathLike,
     samples: np.ndarray | Iterable[np.ndarray],
@@ -408,12 +306,12 @@ def write_audio(
     if int(sample_rate) <= 0:
         raise ValueError(f"sample_rate must be positive, got {sample_rate!r}")
     if isinstance(samples, np.ndarray):  # an array is checked before anything touches the disk
-        peeked = _peek_blocks(samples)
+        peeked = peek_blocks(samples)
         if peeked is None:
             raise ValueError("no samples to write")
     check_output_path(out, force=force)
     if not isinstance(samples, np.ndarray):  # a generator may do real work: only after the check
-        peeked = _peek_blocks(samples)
+        peeked = peek_blocks(samples)
         if peeked is None:
             raise ValueError("no samples to write")
     channels, blocks = peeked

@@ -27,8 +27,10 @@ import av
 import numpy as np
 
 from cinemuse.errors import BadInputError, OutputError
-from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
-from cinemuse.io.audio import AAC_RATES, BlockFeed, _peek_blocks, resample_blocks
+from cinemuse.io.atomic import atomic_output, check_output_path
+from cinemuse.io.audio import AAC_RATES, resample_blocks
+from cinemuse.io.blocks import BlockFeed, peek_blocks
+from cinemuse.io.media import decode_tolerant, ffmpeg_text, open_input
 from cinemuse.progress import SILENT, Progress
 
 __all__ = [
@@ -89,77 +91,6 @@ class VideoInfo:
     audio_codec: str | None = None
     audio_sample_rate: int | None = None
     audio_channels: int | None = None
-
-
-# --------------------------------------------------------------------------- opening
-
-
-def _open_input(path: str | os.PathLike) -> tuple[Path, "av.container.InputContainer"]:
-    """Open ``path`` for reading with every FFmpeg failure turned into a BadInputError."""
-    p = check_input_file(path)
-    if _looks_like_text(p):  # FFmpeg would happily "decode" a text file as ANSI art
-        raise BadInputError(p, "is a text file, not audio or video")
-    try:
-        container = av.open(str(p), mode="r", metadata_errors="replace")
-    except av.error.InvalidDataError:
-        raise BadInputError(p, _unreadable_reason(p)) from None
-    except av.error.EOFError:
-        raise BadInputError(p, "ends before any audio or video data (truncated or zero-length)") from None
-    except av.error.FFmpegError as exc:
-        raise BadInputError(p, f"cannot be opened as media ({_ffmpeg_text(exc)})") from None
-    try:
-        _check_not_truncated(p, container)
-    except BaseException:
-        container.close()
-        raise
-    return p, container
-
-
-def _looks_like_text(p: Path) -> bool:
-    with open(p, "rb") as fh:
-        head = fh.read(512)
-    return bool(head) and all(32 <= b < 127 or b in (9, 10, 13) for b in head)
-
-
-def _unreadable_reason(p: Path) -> str:
-    """A better message than FFmpeg's 'Invalid data' when we can tell what the file is."""
-    with open(p, "rb") as fh:
-        head = fh.read(16)
-    if head[4:8] == b"ftyp":
-        return "is an MP4/MOV file but cannot be read: truncated or damaged (its index is missing)"
-    if head[:4] == b"RIFF" or head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS"):
-        return "is a media file FFmpeg cannot read: truncated or damaged"
-    return "is not a media file FFmpeg can read (wrong format, or damaged)"
-
-
-def _check_not_truncated(p: Path, container) -> None:
-    """MP4/MOV keep an index of where every sample lies; samples past the end = truncated.
-
-    FFmpeg itself just stops early on such files, so without this check a half-downloaded
-    video would silently look like a shorter one. Only the last index entries are looked at
-    (they hold the highest offsets in practice), so this costs microseconds.
-    """
-    if "mp4" not in container.format.name and "mov" not in container.format.name:
-        return
-    size = p.stat().st_size
-    for stream in container.streams:
-        try:
-            entries = stream.index_entries
-            n = len(entries)
-            end = max((entries[i].pos + entries[i].size for i in range(max(0, n - 64), n)), default=0)
-        except Exception:  # an index we cannot read is not evidence of truncation
-            continue
-        if end > size:
-            raise BadInputError(
-                p,
-                f"is truncated: it stops at {size} bytes but its data runs to {end} bytes "
-                "(an incomplete download or copy?)",
-            )
-
-
-def _ffmpeg_text(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc)
-    return " ".join(str(text).split())  # one line, always
 
 
 def _is_cover_art(stream) -> bool:
@@ -231,7 +162,7 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     BadInputError
         Not a media file, truncated, no video stream, no decodable frame, unknown codec.
     """
-    p, container = _open_input(path)
+    p, container = open_input(path)
     try:
         stream = _video_stream(p, container)
         ctx = stream.codec_context
@@ -281,54 +212,18 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         container.close()
 
 
-# Damaged packets are skipped, as players do, until they are more than this share of those
-# read (and more than a handful): one bad packet must not sink a long phone video.
-_MAX_DAMAGED_SHARE = 0.10
-_MAX_DAMAGED_ALWAYS_OK = 3
-
-
-def decode_tolerant(p: Path, container, stream, *, kind: str = "video", on_damaged=None) -> Iterator:
-    """``container.decode(stream)``, skipping packets the decoder rejects as invalid.
-
-    ``on_damaged(packet)`` is called for each skipped packet (audio uses it to put silence
-    where the packet was, so what follows stays in sync).
-
-    Raises
-    ------
-    BadInputError
-        When damaged packets exceed 10 % of those read (and 3 in all).
-    """
-    packets = damaged = 0
-    for packet in container.demux(stream):
-        packets += 1
-        try:
-            frames = packet.decode()
-        except av.error.InvalidDataError as exc:
-            damaged += 1
-            if damaged > _MAX_DAMAGED_ALWAYS_OK and damaged > _MAX_DAMAGED_SHARE * packets:
-                at = "" if packet.pts is None else f" near {float(packet.pts * stream.time_base):.2f}s"
-                raise BadInputError(
-                    p, f"{kind} data is corrupt{at}: {damaged} of {packets} packets damaged "
-                    f"({_ffmpeg_text(exc)})",
-                ) from None
-            if on_damaged is not None:
-                on_damaged(packet)
-            continue
-        yield from frames
-
-
 def _first_frame(p: Path, container, stream):
     try:
         for frame in decode_tolerant(p, container, stream):
             return frame
     except av.error.FFmpegError as exc:
-        raise BadInputError(p, f"video stream cannot be decoded ({_ffmpeg_text(exc)})") from None
+        raise BadInputError(p, f"video stream cannot be decoded ({ffmpeg_text(exc)})") from None
     raise BadInputError(p, "has a video stream with no frames (zero-length or truncated video)")
 
 
 def _duration_from_packets(p: Path, stream) -> float:
     """Length of ``stream`` (of a container already in use) from a fresh pass over its packets."""
-    _, container = _open_input(p)
+    _, container = open_input(p)
     try:
         return _packet_span(container.streams[stream.index])
     finally:
@@ -410,7 +305,7 @@ def iter_frames(
 def _frames(info: VideoInfo, *, size, fps, interpolation, progress) -> Iterator[tuple[float, np.ndarray]]:
     from av.video.reformatter import VideoReformatter
 
-    p, container = _open_input(info.path)
+    p, container = open_input(info.path)
     try:
         stream = _video_stream(p, container)
         ctx = stream.codec_context
@@ -459,7 +354,7 @@ def _frames(info: VideoInfo, *, size, fps, interpolation, progress) -> Iterator[
                     emitted += 1
             except av.error.FFmpegError as exc:
                 raise BadInputError(
-                    p, f"video data is corrupt near {max(last_time, 0):.2f}s ({_ffmpeg_text(exc)})"
+                    p, f"video data is corrupt near {max(last_time, 0):.2f}s ({ffmpeg_text(exc)})"
                 ) from None
     finally:
         container.close()
@@ -709,7 +604,6 @@ def replace_audio(
     sample_rate: int,
     out_path: str | os.PathLike,
     *,
-    mix_original_db: float | None = None,
     force: bool = False,
     progress: Progress = SILENT,
 ) -> Path:
@@ -730,9 +624,6 @@ def replace_audio(
     sample_rate : int
     out_path : str or Path
         ``.mp4`` (faststart) / ``.mov`` / ``.mkv``.
-    mix_original_db : float or None
-        ``None`` replaces the original audio. A number keeps the original audio mixed under
-        the new one at that gain in dB (e.g. ``-12``); a video without audio just gets the new.
     force : bool
         Replace an existing ``out_path``.
 
@@ -755,19 +646,17 @@ def replace_audio(
     duration = _video_span(src)
 
     # Learn the channel count (a generator's first block is read here, after the checks).
-    peeked = _peek_blocks(audio, what="audio")
+    peeked = peek_blocks(audio, what="audio")
     if peeked is None:  # no samples at all: a silent track
         peeked = (audio.shape[1] if isinstance(audio, np.ndarray) else 2), iter(())
     channels, blocks = peeked
     if channels not in (1, 2):
         raise ValueError(f"audio must be (n_samples, 1 or 2 channels), got {channels} channels")
-    if mix_original_db is not None and info.has_audio:
-        blocks = _mix_under(blocks, _original_audio(src, int(sample_rate), channels), mix_original_db, channels=channels)
 
     with progress.stage("Writing video", total=round(duration, 2) or None) as stage, atomic_output(
         out, force=force
     ) as tmp:
-        _, source = _open_input(src)
+        _, source = open_input(src)
         try:
             vin = _video_stream(src, source)
             target = av.open(str(tmp), mode="w", options=_container_options(out))
@@ -776,7 +665,7 @@ def replace_audio(
                     vout = target.add_stream_from_template(vin)
                 except (av.error.FFmpegError, ValueError) as exc:
                     raise BadInputError(
-                        src, f"its video stream cannot be copied ({_ffmpeg_text(exc)})"
+                        src, f"its video stream cannot be copied ({ffmpeg_text(exc)})"
                     ) from None
                 start = vin.start_time or 0
                 track = _AudioTrack(
@@ -798,7 +687,7 @@ def replace_audio(
                         raise BadInputError(
                             src,
                             f"its {vin.codec_context.name} video cannot be copied into "
-                            f"{out.suffix or 'this container'} ({_ffmpeg_text(exc)})",
+                            f"{out.suffix or 'this container'} ({ffmpeg_text(exc)})",
                         ) from None
                     if t - reported >= 1.0:
                         stage.advance(t - reported)
@@ -812,71 +701,56 @@ def replace_audio(
     return out
 
 
-def _original_audio(path: Path, sample_rate: int, channels: int) -> Iterator[np.ndarray]:
-    """The video's own sound as (m, channels) blocks, matching the new audio's channel count.
-
-    The file is opened (and its audio checked) now; decoding happens as the blocks are drawn.
-    """
-    from cinemuse.io.audio import iter_audio
-
-    blocks = iter_audio(path, sample_rate=sample_rate, mono=channels == 1)
-    for block in blocks:
-        if block.shape[1] != channels:  # mono original under stereo music
-            block = np.repeat(block, channels, axis=1)
-        yield block
-
-
-def _mix_under(
-    new: Iterable[np.ndarray], original: Iterable[np.ndarray], gain_db: float, *, channels: int, block: int = 8192
-) -> Iterator[np.ndarray]:
-    """``new + original * 10^(gain_db / 20)`` block by block, as long as the longer of the two."""
-    gain = np.float32(10.0 ** (float(gain_db) / 20.0))
-    music, under = BlockFeed(new, channels), BlockFeed(original, channels)
-    while True:
-        a, b = music.take(block, pad=False), under.take(block, pad=False)
-        if not a.shape[0] and not b.shape[0]:
-            return
-        mixed = np.zeros((max(a.shape[0], b.shape[0]), channels), np.float32)
-        mixed[: a.shape[0]] += a
-        mixed[: b.shape[0]] += b * gain
-        yield mixed
-
-
 def _video_span(p: Path) -> float:
     """Exact length of the video stream: first presentation time to end of the last frame."""
-    _, container = _open_input(p)
+    _, container = open_input(p)
     try:
         return _packet_span(_video_stream(p, container))
     finally:
         container.close()
 
 
-def copy_audio_track(video_path: Path, audio_source: Path, out_path: Path) -> None:
+def copy_audio_track(video_path: str | os.PathLike, audio_source: str | os.PathLike,
+                     out_path: str | os.PathLike) -> Path:
     """Write ``out_path`` with the video stream of ``video_path`` and the audio of ``audio_source``.
 
     Both are copied packet for packet (no re-encode), so the original soundtrack is kept
-    exactly; audio packets past the end of the video are dropped.
+    exactly; audio packets past the end of the video are dropped. Both inputs are opened
+    like every other (:func:`~cinemuse.io.media.open_input`); ``out_path`` is written as is,
+    so give it a temporary name inside an atomic output.
     """
-    with av.open(str(video_path)) as vin, av.open(str(audio_source)) as ain:
-        vstream = vin.streams.video[0]
-        astream = next((s for s in ain.streams.audio), None)
-        with av.open(str(out_path), "w", options=_container_options(Path(out_path))) as outc:
-            vout = outc.add_stream_from_template(vstream)
-            aout = outc.add_stream_from_template(astream) if astream is not None else None
-            end = None
-            for packet in vin.demux(vstream):
-                if packet.dts is None:
-                    continue
-                packet.stream = vout
-                if packet.pts is not None and packet.duration:
-                    t = float((packet.pts + packet.duration) * vstream.time_base)
-                    end = t if end is None else max(end, t)
-                outc.mux(packet)
-            if aout is not None:
-                for packet in ain.demux(astream):
-                    if packet.dts is None:
-                        continue
-                    if end is not None and packet.pts is not None and float(packet.pts * astream.time_base) >= end:
-                        break
-                    packet.stream = aout
-                    outc.mux(packet)
+    out = Path(out_path)
+    vp, vin = open_input(video_path)
+    try:
+        ap, ain = open_input(audio_source)
+        try:
+            vstream = _video_stream(vp, vin)
+            astream = _audio_stream(ain)
+            with av.open(str(out), "w", options=_container_options(out)) as target:
+                vout = target.add_stream_from_template(vstream)
+                aout = target.add_stream_from_template(astream) if astream is not None else None
+                end = _copy_packets(vin, vstream, target, vout)
+                if aout is not None:
+                    _copy_packets(ain, astream, target, aout, until=end)
+        finally:
+            ain.close()
+    finally:
+        vin.close()
+    return out
+
+
+def _copy_packets(source, stream, target, out_stream, *, until: float | None = None) -> float | None:
+    """Mux ``stream``'s packets unchanged into ``out_stream`` (those starting before ``until``);
+    returns the end time of the last packet copied."""
+    end = None
+    for packet in source.demux(stream):
+        if packet.dts is None:
+            continue  # the demuxer's end-of-stream marker, no data
+        if until is not None and packet.pts is not None and float(packet.pts * stream.time_base) >= until:
+            break
+        if packet.pts is not None and packet.duration:
+            t = float((packet.pts + packet.duration) * stream.time_base)
+            end = t if end is None else max(end, t)
+        packet.stream = out_stream
+        target.mux(packet)
+    return end

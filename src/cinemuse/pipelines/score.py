@@ -195,7 +195,7 @@ def ducked_blocks(music_blocks, original_blocks, gains_db: np.ndarray, sample_ra
     The original is made stereo (a mono track on both sides) and zero-padded or cut to
     length; ``gains_db`` comes from :func:`duck_gains_db`.
     """
-    from cinemuse.io.audio import BlockFeed
+    from cinemuse.io.blocks import BlockFeed
 
     block = max(1, int(DUCK_BLOCK_SECONDS * sample_rate))
     chunk = block * 64

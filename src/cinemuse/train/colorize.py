@@ -362,10 +362,10 @@ def validation_logits(model, photos: list[ValidationPhoto]) -> list[np.ndarray]:
 
 def _chroma_at_pixels(logits: np.ndarray, photo: ValidationPhoto, centres: np.ndarray, temperature: float, step: int = 2):
     """Unshrunk ab, confidence and true ab at every ``step``-th pixel, as flat arrays."""
-    from cinemuse.vision.colorize import _grid_to_image, distribution_to_chroma
+    from cinemuse.vision.colorize import grid_to_image, distribution_to_chroma
 
     ab8, conf8 = distribution_to_chroma(logits, centres, temperature=temperature)
-    ab, conf = _grid_to_image(ab8, conf8, photo.size)
+    ab, conf = grid_to_image(ab8, conf8, photo.size)
     sl = (slice(None, None, step), slice(None, None, step))
     return ab[sl].reshape(-1, 2), conf[sl].reshape(-1), photo.ab[sl].reshape(-1, 2)
 
@@ -596,7 +596,7 @@ def export_decoder(model, centres: np.ndarray, temperature: float, cfg: Config, 
     import onnx
     import torch
 
-    from cinemuse.train.encoder import _weights_to_float16
+    from cinemuse.train.encoder import weights_to_float16
 
     path.parent.mkdir(parents=True, exist_ok=True)
     s = 256
@@ -614,7 +614,7 @@ def export_decoder(model, centres: np.ndarray, temperature: float, cfg: Config, 
     with torch.no_grad():
         torch.onnx.export(model, dummy, str(tmp), input_names=names, output_names=["logits"],
                           dynamic_axes=dyn, opset_version=17, dynamo=False)
-    m = _weights_to_float16(onnx.load(str(tmp)))
+    m = weights_to_float16(onnx.load(str(tmp)))
     meta = {
         "ab_bins": json.dumps(np.round(centres, 3).tolist()),
         "temperature": str(temperature),

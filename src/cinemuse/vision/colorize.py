@@ -148,7 +148,7 @@ class Colorizer:
         light = self._working_lightness(lightness.astype(np.float32), work_side)
         maps = self.encode(light)
         ab8, conf8 = self.chroma_grid(self.logits(maps, light), temperature=temperature)
-        return ChromaPrediction(*_grid_to_image(ab8, conf8, light.shape), lightness=light)
+        return ChromaPrediction(*grid_to_image(ab8, conf8, light.shape), lightness=light)
 
     # ------------------------------------------------------------------ reference
 
@@ -208,7 +208,7 @@ class Colorizer:
         else:
             auto_grid = auto_ab8
         ab8 = trust[..., None] * matched_ab + (1 - trust[..., None]) * auto_grid
-        ab, conf = _grid_to_image(ab8.astype(np.float32), trust, light.shape)
+        ab, conf = grid_to_image(ab8.astype(np.float32), trust, light.shape)
         return ChromaPrediction(ab=ab, confidence=conf, lightness=light)
 
 
@@ -311,7 +311,7 @@ def _cell_descriptors(maps: dict, lightness: np.ndarray) -> np.ndarray:
     return _unit(desc).astype(np.float32)
 
 
-def _grid_to_image(ab8: np.ndarray, conf8: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def grid_to_image(ab8: np.ndarray, conf8: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Bilinear upsample stride-8 grids to the padded working size and crop to ``shape``."""
     import cv2
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from cinemuse.vision.cover_looks import LOOKS, choose_look, song_fingerprint
-from cinemuse.vision.cover_looks._canvas import Canvas, Palette
+from cinemuse.vision.cover_looks.canvas import Canvas, Palette
 
 STORE_SIZE = 3000
 THUMB_SIZE = (1280, 720)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cinemuse.vision.cover_looks._canvas import Canvas, Palette
+from cinemuse.vision.cover_looks.canvas import Canvas, Palette
 
 
 def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,

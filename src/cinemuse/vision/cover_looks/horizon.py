@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cinemuse.vision.cover_looks._canvas import Canvas, Palette, smooth_curve
+from cinemuse.vision.cover_looks.canvas import Canvas, Palette, smooth_curve
 
 
 def draw(canvas: Canvas, profile, palette: Palette, rng: np.random.Generator,
