@@ -1,9 +1,11 @@
 """What a song is: tempo, beats, bars, key, loudness, energy, brightness, sections, mood.
 
-One public function, :func:`analyze_song`, turns samples into a :class:`SongProfile`.
-Everything is computed from one mono signal at 22.05 kHz (plus the original channels for
-loudness) with two STFTs (numpy only, see :mod:`cinemuse.analysis.audio_dsp`), so a 4-minute
-song takes about two seconds on a laptop core.
+:func:`analyze_song` turns samples into a :class:`SongProfile`; :func:`analyze_blocks` does the
+same for a stream of blocks (a file of any length, in the memory of a few blocks).  One
+streaming pass (:mod:`cinemuse.analysis.song_features`) reduces the signal to compact frame
+features: one mono signal at 22.05 kHz (plus the original channels for loudness) through two
+STFTs (numpy only, see :mod:`cinemuse.analysis.audio_dsp`).  The steps then run on those
+features, each its own function: loudness, rhythm, key, timbre, sections, mood, drawing.
 
 Methods, and where they come from
 ---------------------------------
@@ -43,9 +45,10 @@ import numpy as np
 
 from cinemuse.progress import SILENT, Progress
 
-ANALYSIS_SR = 22050
-HOP = 512  # STFT / onset hop at ANALYSIS_SR (23.2 ms)
-CHROMA_HOP = 2048  # chroma hop (92.9 ms): key and harmony change slowly
+from cinemuse.analysis.song_features import (  # noqa: E402  (re-exported constants)
+    ANALYSIS_SR, CHROMA_HOP, HOP, SongFeatures, extract_features,
+)
+
 CURVE_HOP_S = 0.5  # resolution of the curves in the profile
 BASS_WEIGHT = 0.5  # extra weight of the bass register (40-200 Hz) in the key profile
 
@@ -275,7 +278,7 @@ def _window_sum(x: np.ndarray, width: int) -> np.ndarray:
 def analyze_song(
     samples: np.ndarray, sample_rate: int, *, progress: Progress = SILENT
 ) -> SongProfile:
-    """Measure a song.
+    """Measure a song held in memory.
 
     Parameters
     ----------
@@ -287,209 +290,262 @@ def analyze_song(
     -------
     SongProfile
     """
-    from cinemuse.analysis import audio_dsp as dsp
-    from cinemuse.io.audio import resample
-
     x = _to_mono_and_channels(samples)
-    duration = x.shape[0] / float(sample_rate)
+    step = 1 << 16
+    return analyze_blocks((x[i : i + step] for i in range(0, x.shape[0], step)), sample_rate,
+                          progress=progress)
+
+
+def analyze_blocks(blocks, sample_rate: int, *, progress: Progress = SILENT,
+                   expected_seconds: float | None = None) -> SongProfile:
+    """Measure a song given as an iterable of ``(m, channels)`` blocks, read once.
+
+    ``expected_seconds`` (when known, e.g. from the container) sizes the progress bar.
+    """
+    with progress.stage("Reading and analysing audio", total=expected_seconds) as st:
+        done = [0.0]
+
+        def on_block(seconds: float) -> None:
+            if expected_seconds:
+                st.advance(min(seconds, expected_seconds) - done[0])
+                done[0] = min(seconds, expected_seconds)
+
+        features = extract_features(blocks, sample_rate, on_block=on_block)
+    return profile_from_features(features, progress=progress)
+
+
+def profile_from_features(f: SongFeatures, *, progress: Progress = SILENT) -> SongProfile:
+    """The steps of the analysis, in order, on the features of one pass."""
+    duration = f.duration
     if duration < 1.0:
         raise ValueError(f"the song is too short to analyse ({duration:.2f} s)")
-    sr = ANALYSIS_SR
-
     with progress.stage("Analysing song", total=6) as st:
-        # --- loudness on the original channels (BS.1770 is defined per channel)
-        lufs, blocks = dsp.loudness_blocks(x[:, :5], sr=sample_rate)  # blocks: 400 ms, 100 ms hop
+        loud = _loudness(f)
         st.advance()
-
-        # --- one mono signal at the analysis rate, one STFT for everything spectral
-        mono = x.mean(axis=1)
-        if sample_rate != sr:
-            mono = resample(mono[:, None], int(sample_rate), sr)[:, 0]
-        mono = np.ascontiguousarray(mono, dtype=np.float32)
-        stft_mag = dsp.stft_magnitude(mono, n_fft=2048, hop_length=HOP)  # (1025, T)
-        power = stft_mag**2
-        mel = dsp.mel_filterbank(sr=sr, n_fft=2048, n_mels=96) @ power  # (96, T)
-        mel_db = dsp.power_to_db(mel, top_db=80.0)
-        n_frames = mel.shape[1]
+        rhythm = _rhythm(f)
         st.advance()
-
-        # --- onsets, tempo, beats
-        onset_env = dsp.onset_strength(mel_db)
-        low_env = dsp.onset_strength(mel_db[:12])  # below ~250 Hz: bass and kick
-        tempo = dsp.estimate_tempo(onset_env, sr=sr, hop_length=HOP)
-        tempo = dsp.bass_metrical_level(tempo, low_env, sr=sr, hop_length=HOP)
-        beat_frames = dsp.track_beats(onset_env, tempo_bpm=tempo, sr=sr, hop_length=HOP)
-        beats = beat_frames * HOP / sr
-        if len(beats) >= 4:
-            # the median inter-beat interval of the tracked beats is the tempo we report
-            tempo = float(60.0 / np.median(np.diff(beats)))
-        onsets = dsp.onset_frames(onset_env, sr=sr, hop_length=HOP)
+        key = _key(f)
         st.advance()
-
-        # --- chroma from a long-window STFT at half rate (2.7 Hz bins resolve bass
-        # semitones; nothing above 4 kHz is needed), then the key
-        half = resample(mono[:, None], sr, sr // 2)[:, 0]
-        half_sr = sr // 2
-        chroma_mag = dsp.stft_magnitude(half, n_fft=4096, hop_length=CHROMA_HOP // 2)
-        tuning = dsp.estimate_tuning(chroma_mag, sr=half_sr, n_fft=4096)
-        fb = dsp.chroma_filterbank(sr=half_sr, n_fft=4096, fmin=50.0, fmax=4000.0,
-                                   tuning=tuning)
-        fb_bass = dsp.chroma_filterbank(sr=half_sr, n_fft=4096, fmin=40.0, fmax=200.0,
-                                        tuning=tuning)
-        # plain magnitude: log compression let weak partials and noise flatten the profile
-        rel_mag = chroma_mag / (chroma_mag.max() + 1e-9)
-        chroma = fb @ rel_mag  # (12, Tc)
-        bass_chroma = fb_bass @ rel_mag
-        chroma_n = chroma / (chroma.max() + 1e-9)
-        bass_n = bass_chroma / (bass_chroma.max() + 1e-9)
-        profile_vector = chroma_n.mean(axis=1) + BASS_WEIGHT * bass_n.mean(axis=1)
-        tonic, mode, key_conf, _ = estimate_key(profile_vector)
-        n_chroma_frames = chroma.shape[1]
+        rhythm.update(_downbeats(f, rhythm["beats"], rhythm["beat_frames"], key["chroma_n"]))
+        timbre = _timbre(f, rhythm["onsets"], loud)
         st.advance()
-
-        # --- beat-synchronous harmony; downbeats from harmonic change + bass onsets
-        def beat_sync(feat: np.ndarray, frame_times: np.ndarray) -> np.ndarray:
-            idx = np.searchsorted(frame_times, beats)
-            bounds = np.concatenate([[0], idx, [feat.shape[1]]])
-            cols = [feat[:, a:b].mean(axis=1) if b > a else feat[:, min(a, feat.shape[1] - 1)]
-                    for a, b in zip(bounds[:-1], bounds[1:])]
-            return np.stack(cols, axis=1)  # (d, n_beats + 1): before beat 0, then per beat
-
-        chroma_times = np.arange(n_chroma_frames) * CHROMA_HOP / sr
-        mel_times = np.arange(n_frames) * HOP / sr
-        if len(beats) >= 8:
-            beat_chroma = beat_sync(chroma_n, chroma_times)[:, 1:]  # column i: beat i..i+1
-            unit = beat_chroma / (np.linalg.norm(beat_chroma, axis=0, keepdims=True) + 1e-9)
-            change = np.r_[0.0, 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)]
-            bass_on = np.array([low_env[max(f - 2, 0): f + 3].max() for f in beat_frames])
-            downbeats, beats_per_bar = estimate_downbeats(
-                beats, harmonic_change=change, bass_onset=bass_on
-            )
-        else:
-            downbeats, beats_per_bar = beats[:1].copy(), 4
+        sections = _sections(f, rhythm, key["chroma_n"], timbre["energy"], timbre["curve_times"])
         st.advance()
-
-        # --- curves every CURVE_HOP_S
-        curve_times = np.arange(0.0, duration, CURVE_HOP_S)
-        if blocks.size:
-            # short-term loudness (EBU 3-s window) from the 400-ms gating blocks' energies
-            block_times = 0.2 + 0.1 * np.arange(len(blocks))
-            e_cum = np.concatenate([[0.0], np.cumsum(10.0 ** ((blocks + 0.691) / 10.0))])
-            lo = np.searchsorted(block_times, curve_times - 1.3)
-            hi = np.minimum(np.maximum(np.searchsorted(block_times, curve_times + 1.3), lo + 1),
-                            len(blocks))
-            lo = np.minimum(lo, hi - 1)
-            st_lufs = -0.691 + 10 * np.log10((e_cum[hi] - e_cum[lo]) / (hi - lo) + 1e-12)
-            st_lufs = np.maximum(st_lufs, -70.0)
-        else:
-            st_lufs = np.full_like(curve_times, lufs)
-        curve_frames = np.clip(np.round(curve_times * sr / HOP).astype(int), 0, n_frames - 1)
-        rms = np.sqrt(power.sum(axis=0)) / 1024.0 + 1e-12
-        smooth = np.ones(21) / 21
-        rms_smooth = np.convolve(rms, smooth, mode="same")
-        energy = rms_smooth[curve_frames] / (rms_smooth.max() + 1e-12)
-        onset_flags = np.zeros(n_frames)
-        onset_flags[np.clip(onsets, 0, n_frames - 1)] = 1.0
-        onset_rate = _window_sum(onset_flags, int(round(2.0 * sr / HOP))) / 2.0
-        onset_density_curve = onset_rate[curve_frames]
-        freqs = np.linspace(0, sr / 2, stft_mag.shape[0])[:, None]
-        mag_sum = stft_mag.sum(axis=0) + 1e-9
-        centroid = (freqs * stft_mag).sum(axis=0) / mag_sum
-        # spectral flatness: geometric / arithmetic mean of the power spectrum
-        sub = power[:, ::4]  # every 4th frame is plenty for a song-level median
-        flatness_frames = np.exp(np.mean(np.log(sub + 1e-10), axis=0)) / (
-            sub.mean(axis=0) + 1e-10)
-        audible = rms > 0.05 * rms.max()
-        if not audible.any():
-            audible[:] = True
-        brightness_curve = np.convolve(centroid, smooth, mode="same")[curve_frames]
-        brightness_hz = float(np.median(centroid[audible]))
-        flatness = float(np.median(flatness_frames[audible[::4]]))
-        onset_density = float(len(onsets) / duration)
-
-        # --- sections: novelty on beat-synchronous chroma + timbre (MFCC-like cepstrum)
-        from scipy.fft import dct
-
-        cepstrum = dct(mel_db, type=2, axis=0, norm="ortho")[1:13]  # (12, T), c0 dropped
-        if len(beats) >= 32:
-            feats = np.vstack([beat_sync(chroma_n, chroma_times)[:, 1:],
-                               beat_sync(cepstrum, mel_times)[:, 1:]])
-            feats = (feats - feats.mean(axis=1, keepdims=True)) / (
-                feats.std(axis=1, keepdims=True) + 1e-9)
-            beat_period = 60.0 / tempo
-            n_sections = int(np.clip(round(duration / 30.0), 2, 10))
-            bounds = dsp.novelty_boundaries(
-                feats, n_boundaries=n_sections - 1,
-                kernel_half=int(np.clip(8.0 / beat_period, 8, 32)),
-                min_gap=int(np.clip(10.0 / beat_period, 8, 64)),
-            )
-            cols = np.concatenate([[0], bounds, [feats.shape[1]]])
-            labels = _section_labels(feats, cols)
-            times = [0.0] + [float(beats[b]) for b in bounds] + [duration]
-        else:
-            times, labels = [0.0, duration], ["A"]
-        sections = []
-        for (a, b), label in zip(zip(times[:-1], times[1:]), labels):
-            sel = (curve_times >= a) & (curve_times < b)
-            sec_energy = float(energy[sel].mean()) if sel.any() else float(energy.mean())
-            sections.append(SongSection(float(a), float(b), label, sec_energy))
-
-        # --- mood (see MOOD_BASIS and the module docstring for the literature)
-        mode_sign = 1.0 if mode == "major" else -1.0
-        # pace: beat rate and event density together; perceived speed follows both (Drake,
-        # Gros & Penel 1999; London 2011), and density is immune to beat-octave errors
-        tempo_term = float(0.5 * np.tanh((tempo - 100.0) / 30.0)
-                           + 0.5 * np.tanh((onset_density - 3.0) / 1.5))
-        bright_term = float(np.tanh((brightness_hz - 1800.0) / 900.0))
-        loud_term = float(np.tanh((lufs + 18.0) / 6.0))
-        density_term = float(np.tanh((onset_density - 2.5) / 1.5))
-        mode_strength = float(np.clip(0.4 + key_conf, 0.0, 1.0))
-        valence = 0.5 * mode_sign * mode_strength + 0.3 * tempo_term + 0.2 * bright_term
-        arousal = 0.4 * loud_term + 0.35 * density_term + 0.25 * tempo_term
-        flat_term = float(np.clip((np.log10(flatness + 1e-6) + 3.0) / 2.0, 0.0, 1.0))
-        # intensity centres loudness on -14 LUFS, where streaming platforms normalise
-        loud_14 = float(np.tanh((lufs + 14.0) / 5.0))
-        intensity = float(np.clip(0.6 * (loud_14 + 1) / 2 + 0.4 * flat_term, 0.0, 1.0))
-
-        # --- drawing summaries: 64 log-mel bands x up to 120 slices, chroma per beat
-        n_slices = int(np.clip(duration / 2.0, 16, 120))
-        edges = np.linspace(0, n_frames, n_slices + 1).astype(int)
-        mel64 = dsp.mel_filterbank(sr=sr, n_fft=2048, n_mels=64, fmin=30.0) @ power
-        mel64_db = dsp.power_to_db(mel64, top_db=70.0)
-        spectrum = np.stack(
-            [mel64_db[:, a:max(b, a + 1)].mean(axis=1) for a, b in zip(edges[:-1], edges[1:])]
-        )
-        spectrum = (spectrum + 70.0) / 70.0
-        chroma_draw = chroma_n / (chroma_n.max(axis=0, keepdims=True) + 1e-9)
-        if len(beats) >= 4:
-            chroma_draw = beat_sync(chroma_draw, chroma_times)[:, 1:]
-        chroma_mean = profile_vector / (profile_vector.max() + 1e-9)
+        mood = _mood(tempo=rhythm["tempo"], mode=key["mode"], key_conf=key["confidence"],
+                     lufs=loud["lufs"], brightness_hz=timbre["brightness_hz"],
+                     onset_density=timbre["onset_density"], flatness=timbre["flatness"])
+        spectrum, chroma_draw = _drawing(f, rhythm["beats"], key["chroma_n"])
         st.advance()
-
     return SongProfile(
         duration=float(duration),
-        tempo_bpm=float(tempo),
-        beats=np.asarray(beats, dtype=np.float64),
-        downbeats=np.asarray(downbeats, dtype=np.float64),
-        beats_per_bar=int(beats_per_bar),
-        key=key_name(tonic, mode),
-        tonic=int(tonic),
-        mode=mode,
-        key_confidence=float(key_conf),
-        loudness_lufs=lufs,
-        curve_times=curve_times,
-        loudness_curve=st_lufs,
-        energy_curve=energy,
-        onset_density_curve=onset_density_curve,
-        brightness_curve=brightness_curve,
-        brightness_hz=brightness_hz,
-        onset_density=onset_density,
-        flatness=flatness,
+        tempo_bpm=float(rhythm["tempo"]),
+        beats=np.asarray(rhythm["beats"], dtype=np.float64),
+        downbeats=np.asarray(rhythm["downbeats"], dtype=np.float64),
+        beats_per_bar=int(rhythm["beats_per_bar"]),
+        key=key_name(key["tonic"], key["mode"]),
+        tonic=int(key["tonic"]),
+        mode=key["mode"],
+        key_confidence=float(key["confidence"]),
+        loudness_lufs=loud["lufs"],
+        curve_times=timbre["curve_times"],
+        loudness_curve=timbre["loudness_curve"],
+        energy_curve=timbre["energy"],
+        onset_density_curve=timbre["onset_density_curve"],
+        brightness_curve=timbre["brightness_curve"],
+        brightness_hz=timbre["brightness_hz"],
+        onset_density=timbre["onset_density"],
+        flatness=timbre["flatness"],
         sections=sections,
-        valence=float(np.clip(valence, -1, 1)),
-        arousal=float(np.clip(arousal, -1, 1)),
-        intensity=intensity,
-        spectrum=np.clip(spectrum, 0, 1).astype(np.float32),
+        valence=mood["valence"],
+        arousal=mood["arousal"],
+        intensity=mood["intensity"],
+        spectrum=spectrum,
         chroma=chroma_draw.astype(np.float32),
-        chroma_mean=chroma_mean.astype(np.float32),
+        chroma_mean=(key["profile"] / (key["profile"].max() + 1e-9)).astype(np.float32),
     )
+
+
+# ----------------------------------------------------------------------------- the steps
+
+
+def _loudness(f: SongFeatures) -> dict:
+    """BS.1770 integrated loudness and its 400-ms blocks (one home: audio_dsp)."""
+    from cinemuse.analysis import audio_dsp as dsp
+
+    lufs, blocks = dsp.gated_loudness(f.seg_energy)
+    return {"lufs": float(lufs), "blocks": blocks}
+
+
+def _rhythm(f: SongFeatures) -> dict:
+    """Tempo, beat times (and frames), and onset frames."""
+    from cinemuse.analysis import audio_dsp as dsp
+
+    sr = ANALYSIS_SR
+    tempo = dsp.estimate_tempo(f.onset, sr=sr, hop_length=HOP)
+    tempo = dsp.bass_metrical_level(tempo, f.onset_low, sr=sr, hop_length=HOP)
+    beat_frames = dsp.track_beats(f.onset, tempo_bpm=tempo, sr=sr, hop_length=HOP)
+    beats = beat_frames * HOP / sr
+    if len(beats) >= 4:
+        # the median inter-beat interval of the tracked beats is the tempo we report
+        tempo = float(60.0 / np.median(np.diff(beats)))
+    onsets = dsp.onset_frames(f.onset, sr=sr, hop_length=HOP)
+    return {"tempo": float(tempo), "beats": beats, "beat_frames": beat_frames, "onsets": onsets}
+
+
+def _key(f: SongFeatures) -> dict:
+    """Key and mode from the song-average chroma, bass register weighted extra."""
+    chroma_n = f.chroma / (f.chroma.max() + 1e-9) if f.chroma.size else np.zeros((12, 1))
+    bass_n = (f.bass_chroma / (f.bass_chroma.max() + 1e-9) if f.bass_chroma.size
+              else np.zeros((12, 1)))
+    profile = chroma_n.mean(axis=1) + BASS_WEIGHT * bass_n.mean(axis=1)
+    tonic, mode, conf, _ = estimate_key(profile)
+    return {"tonic": tonic, "mode": mode, "confidence": conf, "profile": profile,
+            "chroma_n": chroma_n}
+
+
+def _beat_sync(feat: np.ndarray, frame_times: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """Mean of ``feat`` columns between beats: (d, n_beats + 1), before beat 0 then per beat."""
+    if feat.shape[1] == 0:
+        return np.zeros((feat.shape[0], len(beats) + 1), np.float32)
+    idx = np.searchsorted(frame_times, beats)
+    bounds = np.concatenate([[0], idx, [feat.shape[1]]])
+    c = np.concatenate([np.zeros((feat.shape[0], 1)), np.cumsum(feat, axis=1, dtype=np.float64)],
+                       axis=1)
+    lo, hi = bounds[:-1], bounds[1:]
+    sums = c[:, hi] - c[:, lo]
+    means = sums / np.maximum(hi - lo, 1)
+    empty = hi <= lo  # no frame between two beats: the frame at the beat
+    if empty.any():
+        means[:, empty] = feat[:, np.minimum(lo[empty], feat.shape[1] - 1)]
+    return means
+
+
+def _chroma_times(f: SongFeatures) -> np.ndarray:
+    return np.arange(f.chroma.shape[1]) * CHROMA_HOP / ANALYSIS_SR
+
+
+def _downbeats(f: SongFeatures, beats: np.ndarray, beat_frames: np.ndarray,
+               chroma_n: np.ndarray) -> dict:
+    """Bar starts and metre from harmonic change and bass onsets at the beats."""
+    if len(beats) < 8:
+        return {"downbeats": beats[:1].copy(), "beats_per_bar": 4}
+    beat_chroma = _beat_sync(chroma_n, _chroma_times(f), beats)[:, 1:]  # column i: beat i..i+1
+    unit = beat_chroma / (np.linalg.norm(beat_chroma, axis=0, keepdims=True) + 1e-9)
+    change = np.r_[0.0, 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)]
+    low = f.onset_low
+    bass_on = np.array([low[max(b - 2, 0): b + 3].max() for b in beat_frames])
+    downbeats, beats_per_bar = estimate_downbeats(beats, harmonic_change=change,
+                                                  bass_onset=bass_on)
+    return {"downbeats": downbeats, "beats_per_bar": beats_per_bar}
+
+
+def _timbre(f: SongFeatures, onsets: np.ndarray, loud: dict) -> dict:
+    """Curves every CURVE_HOP_S (loudness, energy, onset rate, brightness) and song medians."""
+    sr, n_frames, duration = ANALYSIS_SR, f.n_frames, f.duration
+    curve_times = np.arange(0.0, duration, CURVE_HOP_S)
+    blocks = loud["blocks"]
+    if blocks.size:
+        # short-term loudness (EBU 3-s window) from the 400-ms gating blocks' energies
+        block_times = 0.2 + 0.1 * np.arange(len(blocks))
+        e_cum = np.concatenate([[0.0], np.cumsum(10.0 ** ((blocks + 0.691) / 10.0))])
+        lo = np.searchsorted(block_times, curve_times - 1.3)
+        hi = np.minimum(np.maximum(np.searchsorted(block_times, curve_times + 1.3), lo + 1),
+                        len(blocks))
+        lo = np.minimum(lo, hi - 1)
+        st_lufs = -0.691 + 10 * np.log10((e_cum[hi] - e_cum[lo]) / (hi - lo) + 1e-12)
+        st_lufs = np.maximum(st_lufs, -70.0)
+    else:
+        st_lufs = np.full_like(curve_times, loud["lufs"])
+    curve_frames = np.clip(np.round(curve_times * sr / HOP).astype(int), 0, n_frames - 1)
+    smooth = np.ones(21) / 21
+    rms = f.rms
+    rms_smooth = np.convolve(rms, smooth, mode="same")
+    energy = rms_smooth[curve_frames] / (rms_smooth.max() + 1e-12)
+    onset_flags = np.zeros(n_frames)
+    onset_flags[np.clip(onsets, 0, n_frames - 1)] = 1.0
+    onset_rate = _window_sum(onset_flags, int(round(2.0 * sr / HOP))) / 2.0
+    audible = rms > 0.05 * rms.max()
+    if not audible.any():
+        audible[:] = True
+    return {
+        "curve_times": curve_times, "loudness_curve": st_lufs, "energy": energy,
+        "onset_density_curve": onset_rate[curve_frames],
+        "brightness_curve": np.convolve(f.centroid, smooth, mode="same")[curve_frames],
+        "brightness_hz": float(np.median(f.centroid[audible])),
+        "flatness": float(np.median(f.flatness[audible[::4][: len(f.flatness)]])),
+        "onset_density": float(len(onsets) / duration),
+    }
+
+
+def _sections(f: SongFeatures, rhythm: dict, chroma_n: np.ndarray, energy: np.ndarray,
+              curve_times: np.ndarray) -> list[SongSection]:
+    """Novelty on beat-synchronous chroma + timbre (mel cepstrum), labelled by similarity."""
+    from cinemuse.analysis import audio_dsp as dsp
+
+    beats, tempo, duration = rhythm["beats"], rhythm["tempo"], f.duration
+    if len(beats) >= 32:
+        times_c = _chroma_times(f)
+        cep_times = np.arange(f.cepstrum.shape[1]) * CHROMA_HOP / ANALYSIS_SR
+        feats = np.vstack([_beat_sync(chroma_n, times_c, beats)[:, 1:],
+                           _beat_sync(f.cepstrum, cep_times, beats)[:, 1:]])
+        feats = (feats - feats.mean(axis=1, keepdims=True)) / (
+            feats.std(axis=1, keepdims=True) + 1e-9)
+        beat_period = 60.0 / tempo
+        n_sections = int(np.clip(round(duration / 30.0), 2, 10))
+        bounds = dsp.novelty_boundaries(
+            feats, n_boundaries=n_sections - 1,
+            kernel_half=int(np.clip(8.0 / beat_period, 8, 32)),
+            min_gap=int(np.clip(10.0 / beat_period, 8, 64)),
+        )
+        cols = np.concatenate([[0], bounds, [feats.shape[1]]])
+        labels = _section_labels(feats, cols)
+        times = [0.0] + [float(beats[b]) for b in bounds] + [duration]
+    else:
+        times, labels = [0.0, duration], ["A"]
+    sections = []
+    for (a, b), label in zip(zip(times[:-1], times[1:]), labels):
+        sel = (curve_times >= a) & (curve_times < b)
+        sec_energy = float(energy[sel].mean()) if sel.any() else float(energy.mean())
+        sections.append(SongSection(float(a), float(b), label, sec_energy))
+    return sections
+
+
+def _mood(*, tempo: float, mode: str, key_conf: float, lufs: float, brightness_hz: float,
+          onset_density: float, flatness: float) -> dict:
+    """Valence, arousal, intensity (see MOOD_BASIS and the module docstring)."""
+    mode_sign = 1.0 if mode == "major" else -1.0
+    # pace: beat rate and event density together; perceived speed follows both (Drake,
+    # Gros & Penel 1999; London 2011), and density is immune to beat-octave errors
+    tempo_term = float(0.5 * np.tanh((tempo - 100.0) / 30.0)
+                       + 0.5 * np.tanh((onset_density - 3.0) / 1.5))
+    bright_term = float(np.tanh((brightness_hz - 1800.0) / 900.0))
+    loud_term = float(np.tanh((lufs + 18.0) / 6.0))
+    density_term = float(np.tanh((onset_density - 2.5) / 1.5))
+    mode_strength = float(np.clip(0.4 + key_conf, 0.0, 1.0))
+    valence = 0.5 * mode_sign * mode_strength + 0.3 * tempo_term + 0.2 * bright_term
+    arousal = 0.4 * loud_term + 0.35 * density_term + 0.25 * tempo_term
+    flat_term = float(np.clip((np.log10(flatness + 1e-6) + 3.0) / 2.0, 0.0, 1.0))
+    # intensity centres loudness on -14 LUFS, where streaming platforms normalise
+    loud_14 = float(np.tanh((lufs + 14.0) / 5.0))
+    intensity = float(np.clip(0.6 * (loud_14 + 1) / 2 + 0.4 * flat_term, 0.0, 1.0))
+    return {"valence": float(np.clip(valence, -1, 1)), "arousal": float(np.clip(arousal, -1, 1)),
+            "intensity": intensity}
+
+
+def _drawing(f: SongFeatures, beats: np.ndarray, chroma_n: np.ndarray):
+    """Summaries for covers: 64 log-mel bands x up to 120 slices, chroma per beat."""
+    n_slices = int(np.clip(f.duration / 2.0, 16, 120))
+    power = f.spectrum_power  # (64, n) mean power per SLICE_FRAMES frames
+    edges = np.linspace(0, power.shape[1], n_slices + 1).astype(int)
+    c = np.concatenate([np.zeros((64, 1)), np.cumsum(power, axis=1, dtype=np.float64)], axis=1)
+    hi = np.maximum(edges[1:], edges[:-1] + 1)
+    lo = np.minimum(edges[:-1], power.shape[1] - 1)
+    hi = np.minimum(hi, power.shape[1])
+    mean_power = (c[:, hi] - c[:, lo]) / np.maximum(hi - lo, 1)
+    ref = max(float(mean_power.max()), 1e-10)
+    db = np.maximum(10.0 * np.log10(np.maximum(mean_power, 1e-10) / ref), -70.0)
+    spectrum = np.clip((db.T + 70.0) / 70.0, 0, 1).astype(np.float32)  # (n_slices, 64)
+    chroma_draw = chroma_n / (chroma_n.max(axis=0, keepdims=True) + 1e-9)
+    if len(beats) >= 4:
+        chroma_draw = _beat_sync(chroma_draw, _chroma_times(f), beats)[:, 1:]
+    return spectrum, chroma_draw

@@ -303,15 +303,18 @@ def novelty_boundaries(features: np.ndarray, *, n_boundaries: int, kernel_half: 
     if n < 2 * min_gap or n_boundaries <= 0:
         return np.zeros(0, dtype=np.int64)
     f = features / (np.linalg.norm(features, axis=0, keepdims=True) + 1e-9)
-    ssm = f.T @ f  # (n, n) cosine self-similarity
     k = min(kernel_half, n // 4)
     g = np.exp(-0.5 * (np.linspace(-1.5, 1.5, 2 * k)) ** 2)
     sign = np.where(np.arange(2 * k) < k, -1.0, 1.0)
     kernel = np.outer(g * sign, g * sign)  # +1 on the diagonal blocks, -1 off them
-    padded = np.pad(ssm, k, mode="edge")
+    # only the band of the cosine self-similarity the kernel covers is ever formed, so hours
+    # of beats cost memory linear in their number (columns past the ends repeat the edge)
+    idx = np.clip(np.arange(-k, n + k), 0, n - 1)
+    padded = f[:, idx]
     novelty = np.zeros(n)
     for i in range(n):
-        novelty[i] = np.sum(padded[i : i + 2 * k, i : i + 2 * k] * kernel)
+        w = padded[:, i : i + 2 * k]
+        novelty[i] = np.sum((w.T @ w) * kernel)
     novelty = np.maximum(novelty, 0)
     order = np.argsort(novelty)[::-1]
     chosen: list[int] = []
@@ -359,46 +362,48 @@ def k_weighting_power(freqs: np.ndarray, *, sr: int) -> np.ndarray:
     return power
 
 
-def loudness_blocks(samples: np.ndarray, *, sr: int) -> tuple[float, np.ndarray]:
-    """BS.1770-4 integrated loudness (LUFS) and the momentary (400 ms) block loudness.
+def segment_energy(samples: np.ndarray, *, sr: int, segment: int | None = None) -> np.ndarray:
+    """K-weighted mean square of each 100-ms segment, per channel: (channels, n_segments).
 
-    The K-weighted energy of each 100-ms segment is computed in the frequency domain
-    (Parseval: the mean square of a filtered segment is the weighted mean of its power
-    spectrum; only the power matters for loudness, so the filter's phase does not), and
-    400-ms gating blocks with 75 % overlap are sums of four segments.  This avoids an IIR
-    filter pass (and importing scipy.signal, slow to import) and matches pyloudnorm within
-    about 0.1 LU on music (see the tests).
+    Computed in the frequency domain (Parseval: the mean square of a filtered segment is the
+    weighted mean of its power spectrum; only the power matters for loudness, so the filter's
+    phase does not).  This avoids an IIR filter pass (and importing scipy.signal, slow to
+    import), and lets a stream be measured a block at a time: segments never straddle blocks
+    when blocks are whole segments long.
+    """
+    from scipy.fft import rfft
 
-    Parameters
-    ----------
-    samples : (n, channels) float, channels in BS.1770 order (L, R, C, Ls, Rs)
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    seg = int(round(0.1 * sr)) if segment is None else int(segment)
+    n_seg = x.shape[0] // seg
+    weights = k_weighting_power(np.fft.rfftfreq(seg, 1.0 / sr), sr=sr)
+    weights[1:-1] *= 2.0  # one-sided spectrum: count the negative frequencies too
+    out = np.zeros((x.shape[1], n_seg))
+    for ch in range(x.shape[1]):
+        spec = np.abs(rfft(x[: n_seg * seg, ch].reshape(n_seg, seg), axis=1)) ** 2
+        out[ch] = (spec @ weights) / (seg * seg)
+    return out
+
+
+def gated_loudness(seg_energy: np.ndarray) -> tuple[float, np.ndarray]:
+    """BS.1770-4 integrated loudness and 400-ms block loudness from :func:`segment_energy`.
+
+    Gating blocks (400 ms, 75 % overlap) are sums of four segments; channel gains are
+    BS.1770's (1, 1, 1, 1.41, 1.41 for L, R, C, Ls, Rs).
 
     Returns
     -------
     integrated_lufs : float (-70.0 for silence)
     block_lufs : (n_blocks,) loudness of each 400-ms block, 100-ms hop
     """
-    x = np.asarray(samples, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[:, None]
-    seg = int(round(0.1 * sr))
-    n_seg = x.shape[0] // seg
-    if n_seg < 4:
+    e = np.asarray(seg_energy, dtype=np.float64)
+    if e.ndim != 2 or e.shape[1] < 4:
         return -70.0, np.zeros(0)
-    from scipy.fft import rfft
-
-    weights = k_weighting_power(np.fft.rfftfreq(seg, 1.0 / sr), sr=sr)
-    weights[1:-1] *= 2.0  # one-sided spectrum: count the negative frequencies too
-    gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: x.shape[1]]
-    seg_energy = np.zeros((x.shape[1], n_seg))
-    for ch in range(min(x.shape[1], 5)):
-        segments = x[: n_seg * seg, ch].reshape(n_seg, seg)
-        spec = np.abs(rfft(segments, axis=1)) ** 2
-        seg_energy[ch] = (spec @ weights) / (seg * seg)  # mean square of the K-weighted segment
-    block_ms = (seg_energy[:, :-3] + seg_energy[:, 1:-2] + seg_energy[:, 2:-1]
-                + seg_energy[:, 3:]) / 4.0  # (channels, n_blocks)
-    weighted = gains[: x.shape[1], None] * block_ms
-    total = weighted.sum(axis=0)
+    block_ms = (e[:, :-3] + e[:, 1:-2] + e[:, 2:-1] + e[:, 3:]) / 4.0  # (channels, n_blocks)
+    gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: e.shape[0]]
+    total = (gains[:, None] * block_ms).sum(axis=0)
     block_lufs = -0.691 + 10 * np.log10(np.maximum(total, 1e-12))
     gated = block_lufs >= -70.0
     if not gated.any():
@@ -407,3 +412,19 @@ def loudness_blocks(samples: np.ndarray, *, sr: int) -> tuple[float, np.ndarray]
     keep = gated & (block_lufs > relative)
     integrated = -0.691 + 10 * np.log10(total[keep].mean()) if keep.any() else -70.0
     return float(integrated), block_lufs
+
+
+def loudness_blocks(samples: np.ndarray, *, sr: int) -> tuple[float, np.ndarray]:
+    """BS.1770-4 integrated loudness (LUFS) and the momentary (400 ms) block loudness.
+
+    :func:`segment_energy` then :func:`gated_loudness`; matches pyloudnorm within about
+    0.1 LU on music (see the tests).
+
+    Parameters
+    ----------
+    samples : (n, channels) float, channels in BS.1770 order (L, R, C, Ls, Rs)
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    return gated_loudness(segment_energy(x[:, :5], sr=sr))

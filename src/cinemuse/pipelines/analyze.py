@@ -12,25 +12,31 @@ READ_RATE = 44100  # loudness is measured at this rate; the rest at 22.05 kHz
 def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
     """Decode any audio FFmpeg reads and return its :class:`~cinemuse.analysis.audio.SongProfile`.
 
+    The file is streamed: memory stays that of a few blocks plus ~5 kB of features per second
+    of audio, whether the song lasts four minutes or three hours.
+
     Raises
     ------
     BadInputError
-        The file is missing, not audio, or shorter than one second.
+        The file is missing, not audio, truncated, holds invalid samples, is silent, or is
+        shorter than one second.
     """
-    from cinemuse.analysis.audio import analyze_song
+    from cinemuse.analysis.audio import profile_from_features
+    from cinemuse.analysis.song_features import extract_features
     from cinemuse.errors import BadInputError
     from cinemuse.io.atomic import check_input_file
-    from cinemuse.io.audio import read_audio
+    from cinemuse.io.audio import iter_audio
 
     p = check_input_file(path)
-    with progress.stage("Reading audio"):
-        samples = read_audio(p, sample_rate=READ_RATE)
-    if samples.shape[0] < READ_RATE:
-        seconds = samples.shape[0] / READ_RATE
+    blocks = iter_audio(p, sample_rate=READ_RATE)
+    with progress.stage("Reading audio") as st:
+        features = extract_features(blocks, READ_RATE, on_block=lambda s: st.advance(0))
+    if features.n_samples < READ_RATE:
+        seconds = features.n_samples / READ_RATE
         raise BadInputError(p, f"audio is too short to analyse ({seconds:.2f} s; 1 s needed)")
-    if not (abs(samples).max() > 1e-5):
+    if not features.peak > 1e-5:
         raise BadInputError(p, "audio is silent")
-    return analyze_song(samples, READ_RATE, progress=progress)
+    return profile_from_features(features, progress=progress)
 
 
 def analyze_song(song, *, sample_rate: int | None = None, progress: Progress = SILENT):
