@@ -7,6 +7,8 @@ music. All times are seconds from the start of the piece.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -91,8 +93,10 @@ class CueSheet:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not self.duration > 0:
-            raise ValueError(f"duration must be positive, got {self.duration}")
+        if not self.duration > 0 or not math.isfinite(self.duration):
+            raise ValueError(f"duration must be positive and finite, got {self.duration}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
         if not self.sections:
             self.sections = [Section(0.0, self.duration)]
 

@@ -34,7 +34,16 @@ COMMANDS = (
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse exits with code 2 on usage errors already; make its message one line too."""
+    """argparse exits with code 2 on usage errors already; make its message one line too.
+
+    Every ``type=float`` option of every command refuses NaN and infinities.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cinemuse.cli.argtypes import finite_float
+
+        self.register("type", float, finite_float)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

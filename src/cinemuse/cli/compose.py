@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cinemuse.cli.argtypes import seed
+
 HELP = "compose background music of an exact length, mood and style"
 DESCRIPTION = """\
 Compose original music: a melody from the learned melody model, chords learned from
@@ -36,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instruments", default=None,
                         help="override parts: ROLE=INSTRUMENT,... with ROLE melody/chords/pad/bass and a GM "
                              "name or number, e.g. melody=flute,bass=33")
-    parser.add_argument("--seed", type=int, default=0, help="random seed; same seed and options = same MIDI")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed; same seed and options = same MIDI")
     parser.add_argument("--loop", action="store_true", help="a seamless loop: the end joins the start")
     parser.add_argument("--stems", default=None, metavar="DIR", help="also write one WAV per instrument here")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cinemuse.cli.argtypes import seed
+
 HELP = "draw a store-ready album cover that looks the way a song sounds"
 DESCRIPTION = """\
 Draw album covers for a song: colour from its mood (fast/major -> lighter, more saturated,
@@ -37,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text colour, e.g. '#ffffff' or 'white' (default: picked for "
                         "contrast; a scrim is added until the contrast is at least 4.5:1)")
     parser.add_argument("--variants", type=int, default=1, metavar="N",
-                        help="how many different covers to draw (default 1)")
-    parser.add_argument("--seed", type=int, default=0, help="variation seed (default 0)")
+                        help="how many different covers to draw (default 1, at most 20)")
+    parser.add_argument("--seed", type=seed, default=0, help="variation seed (default 0)")
     parser.add_argument("--look", choices=LOOK_NAMES, default="auto",
                         help="visual family (default: picked from the song)")
     parser.add_argument("--check", metavar="FILE",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cinemuse.cli.argtypes import seed
+
 HELP = "make a short demo video and score it (no files of yours needed)"
 DESCRIPTION = """\
 Make a 15-second demo video (--length to change it) (scenes painted in code: a sunset, the sea, a forest, a city
@@ -16,7 +18,7 @@ yours is needed. Prints where the result is.
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="cinemuse-demo.mp4", metavar="PATH",
                         help="where to write the scored demo (default: ./cinemuse-demo.mp4)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed for the music (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed for the music (default 0)")
     parser.add_argument("--length", type=float, default=15.0, metavar="SECONDS",
                         help="length of the demo video, 4 to 60 seconds (default 15)")
     parser.add_argument("--style", help="arrangement style (default: chosen from the picture)")

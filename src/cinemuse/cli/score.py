@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cinemuse.cli.argtypes import seed
+
 HELP = "give a video an original soundtrack that follows its cuts, motion and light"
 DESCRIPTION = """\
 Give a video an original soundtrack that follows the picture.
@@ -40,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "epic, dreamy, dark, playful, neutral) or VALENCE,AROUSAL in -1..1")
     music.add_argument("--tempo", type=float, metavar="BPM",
                        help="fixed tempo in beats per minute (default: fitted to the cuts, 70-140)")
-    music.add_argument("--seed", type=int, default=0, help="random seed; same seed, same music (default 0)")
+    music.add_argument("--seed", type=seed, default=0, help="random seed; same seed, same music (default 0)")
     music.add_argument("--intensity", type=float, default=1.0, metavar="X",
                        help="0 (restrained) .. 2 (driving); 1 follows the picture (default 1)")
     sound = parser.add_argument_group("sound")

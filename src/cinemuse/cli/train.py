@@ -8,6 +8,8 @@ only there, so this command needs ``pip install cinemuse[train]``.
 from __future__ import annotations
 
 import argparse
+
+from cinemuse.cli.argtypes import seed
 from pathlib import Path
 
 HELP = "retrain a shipped model from the open data in ../shared/data (needs cinemuse[train])"
@@ -40,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="where to write the weights (default: the package's assets folder)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     parser.add_argument(
         "--quick", action="store_true", help="a few minutes on a subset: a smoke test, not for shipping"
     )

@@ -248,7 +248,7 @@ def _new_temp(final: Path, *, kind: str = "part") -> Path:
                                     dir=folder)
     except OSError as exc:  # read-only filesystem, full disk, permissions root-only checks miss
         if exc.errno == errno.ENOSPC:
-            raise DiskFullError(final, f"the disk holding {folder} is full") from None
+            raise DiskFullError(final, f"the disk holding {folder} is full (nothing was written)") from None
         raise OutputError(final, f"cannot write in output folder {folder} ({exc.strerror})") from None
     os.close(fd)
     # mkstemp makes the file private (0600); a finished output gets the usual permissions,
@@ -265,14 +265,17 @@ def disk_full_error(exc: BaseException, path: Path, folder: Path | None = None) 
     full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
     # libsndfile says only "System error" and FFmpeg may say "I/O error": look at the disk
     if not full and isinstance(exc, (OSError, RuntimeError)) and not isinstance(exc, BadInputError):
+        probe = folder
+        while not probe.is_dir() and probe != probe.parent:  # a folder we made may be gone again
+            probe = probe.parent
         try:
-            st = os.statvfs(folder)
+            st = os.statvfs(probe)
             full = st.f_bavail * st.f_frsize < _FULL_BYTES
         except OSError:
             full = False
     if not full:
         return None
-    return DiskFullError(path, f"the disk holding {folder} is full")
+    return DiskFullError(path, f"the disk holding {folder} is full (nothing was written)")
 
 
 @contextmanager
@@ -490,9 +493,19 @@ class OutputSet:
                 self.discard()
                 raise
             return
-        staged = [self._files[k][0] for k in self._staged]
+        staged = {str(tmp): self._files[k][0] for k, tmp in self._staged.items()}
         self.discard()
-        for final in staged:
-            full = disk_full_error(exc, final) if isinstance(exc, Exception) else None
+        if not isinstance(exc, Exception) or not self._files:
+            return
+        if isinstance(exc, DiskFullError):  # name the user's file, not our temporary
+            final = staged.get(str(exc.path))
+            if final is not None:
+                raise DiskFullError(final, exc.problem) from exc
+            if exc.path not in (p for p, _ in self._files.values()):  # scratch space elsewhere
+                first = next(iter(self._files.values()))[0]
+                raise DiskFullError(first, f"not written: {exc}") from exc
+            return
+        for final in reversed(list(staged.values())):  # the latest is the one being written
+            full = disk_full_error(exc, final)
             if full is not None:
                 raise full from exc

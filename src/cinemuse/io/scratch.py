@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -53,7 +54,11 @@ class AudioScratch:
         self.n_samples = 0
         # Unbuffered: every read/write goes straight to the file at an explicit offset, so
         # several blocks() iterators and appends can interleave without a shared position.
-        self._file = tempfile.TemporaryFile(prefix="cinemuse-scratch-", suffix=".f32", dir=dir, buffering=0)
+        self._dir = dir if dir is not None else tempfile.gettempdir()
+        try:
+            self._file = tempfile.TemporaryFile(prefix="cinemuse-scratch-", suffix=".f32", dir=dir, buffering=0)
+        except OSError as exc:
+            raise self._disk_error(exc) from None
 
     # ------------------------------------------------------------------ writing
 
@@ -142,8 +147,23 @@ class AudioScratch:
     def _write(self, frame: int, x: np.ndarray) -> None:
         view = memoryview(x).cast("B")
         self._file.seek(frame * self.channels * _FRAME_DTYPE.itemsize)
-        while view:  # a raw write may take fewer bytes than offered
-            view = view[self._file.write(view) :]
+        try:
+            while view:  # a raw write may take fewer bytes than offered
+                view = view[self._file.write(view) :]
+        except OSError as exc:
+            raise self._disk_error(exc) from None
+
+    def _disk_error(self, exc: OSError) -> Exception:
+        """A full scratch disk is the world's fault, not a bug: say which folder and what to do."""
+        import errno
+
+        from cinemuse.errors import DiskFullError
+
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return exc
+        return DiskFullError(Path(self._dir), "the disk holding this temporary folder is full (cinemuse keeps "
+                                              "audio there between mastering passes; set TMPDIR to a folder "
+                                              "with more room)")
 
     def _read(self, frame: int, count: int) -> np.ndarray:
         out = np.empty((count, self.channels), _FRAME_DTYPE)

@@ -91,12 +91,13 @@ def colorize_file(
     consistency (:func:`cinemuse.vision.colorize.colorize_frames`) and get their original
     audio back, its packets copied untouched.
     """
-    from cinemuse.io.atomic import check_input_file, check_output_path
+    from cinemuse.io.atomic import OutputSet, check_input_file
     from cinemuse.io.image import read_image
 
     src = check_input_file(input_path)
-    check_output_path(output_path, force=force)
-    refs = [read_image(check_input_file(r)) for r in (references or [])]
+    ref_paths = [check_input_file(r) for r in (references or [])]
+    OutputSet(force=force, inputs=[src, *ref_paths]).add(output_path, what="-o")  # checked before any work
+    refs = [read_image(r) for r in ref_paths]
     if is_video_path(src) != is_video_path(output_path):
         from cinemuse.errors import UsageError
 

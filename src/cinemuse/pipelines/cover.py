@@ -21,6 +21,9 @@ from pathlib import Path
 from cinemuse.pipelines.results import Result
 from cinemuse.progress import SILENT, Progress
 
+# Each variant is four pictures (~25 MB) held as temporaries until all are committed together.
+MAX_VARIANTS = 20
+
 
 @dataclass(frozen=True)
 class CoverVariant(Result):
@@ -96,11 +99,9 @@ def make_covers(
     progress: Progress = SILENT,
 ) -> CoverResult:
     """Analyse ``song`` and write ``variants`` covers next to ``output`` (see the module)."""
-    from cinemuse.io.atomic import atomic_output
-
     t0 = time.perf_counter()
-    colour, files = _check_cover_request(song, output, variants=variants, look=look, font=font,
-                                         text_colour=text_colour, force=force)
+    colour, files, outputs = _check_cover_request(song, output, variants=variants, look=look, font=font,
+                                                  text_colour=text_colour, force=force)
     from cinemuse.pipelines.analyze import analyze_file
     from cinemuse.vision.cover import (
         STORE_SIZE, THUMB_SIZE, VERTICAL_SIZE, draw_cover, save_image,
@@ -110,25 +111,21 @@ def make_covers(
     t_analysis = time.perf_counter() - t0
     chosen = None if look in (None, "auto") else look
     results = []
-    with progress.stage("Drawing covers", total=variants * 3) as st:
+    with outputs, progress.stage("Drawing covers", total=variants * 3) as st:
         for k, group in enumerate(files):
             variant_seed = seed + k
             kwargs = dict(look=chosen, seed=variant_seed, title=title, artist=artist, font=font,
                           text_colour=colour)
             square = draw_cover(profile, width=STORE_SIZE, height=STORE_SIZE, **kwargs)
-            with atomic_output(group["square_png"], force=force) as tmp:
-                save_image(tmp, square.image)
-            with atomic_output(group["square_jpg"], force=force) as tmp:
-                save_image(tmp, square.image, quality=93)
+            save_image(outputs.stage(group["square_png"]), square.image)
+            save_image(outputs.stage(group["square_jpg"]), square.image, quality=93)
             st.advance()
             thumb = draw_cover(profile, width=THUMB_SIZE[0], height=THUMB_SIZE[1], **kwargs)
-            with atomic_output(group["thumb"], force=force) as tmp:
-                save_image(tmp, thumb.image, quality=90)
+            save_image(outputs.stage(group["thumb"]), thumb.image, quality=90)
             st.advance()
             vertical = draw_cover(profile, width=VERTICAL_SIZE[0], height=VERTICAL_SIZE[1],
                                   **kwargs)
-            with atomic_output(group["vertical"], force=force) as tmp:
-                save_image(tmp, vertical.image, quality=90)
+            save_image(outputs.stage(group["vertical"]), vertical.image, quality=90)
             st.advance()
             text = square.text
             results.append(CoverVariant(
@@ -152,20 +149,21 @@ def make_covers(
 
 
 def _check_cover_request(song, output, *, variants, look, font, text_colour, force):
-    """Every check that can fail before any work; returns the text colour and the files."""
+    """Every check that can fail before any work; returns the text colour, the files, their OutputSet."""
     from cinemuse.errors import BadInputError, UsageError
-    from cinemuse.io.atomic import check_input_file, check_output_path
+    from cinemuse.io.atomic import OutputSet, check_input_file
     from cinemuse.vision.cover_looks import LOOKS
 
     if Path(output).suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise UsageError(f"output {output} must end in .png or .jpg")
-    if variants < 1:
-        raise UsageError("--variants must be at least 1")
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise UsageError(f"--variants must be between 1 and {MAX_VARIANTS}, got {variants}")
     if look not in (None, "auto") and look not in LOOKS:
         raise UsageError(f"unknown --look {look!r}; choose from auto, {', '.join(LOOKS)}")
-    check_input_file(song)
+    inputs = [check_input_file(song)]
     if font is not None:
         font_path = check_input_file(font)
+        inputs.append(font_path)
         try:
             from PIL import ImageFont
 
@@ -174,10 +172,11 @@ def _check_cover_request(song, output, *, variants, look, font, text_colour, for
             raise BadInputError(font_path, "not a TrueType/OpenType font") from None
     colour = parse_colour(text_colour)
     files = output_files(output, variants=variants)
-    for group in files:  # fail before any work if an output exists
-        for path in group.values():
-            check_output_path(path, force=force)
-    return colour, files
+    outputs = OutputSet(force=force, inputs=inputs)
+    for group in files:  # fail before any work if an output cannot be written
+        for name, path in group.items():
+            outputs.add(path, what="-o" if name == "square_png" else f"-o ({path.name})")
+    return colour, files, outputs
 
 
 def draw_mood_summary(profile) -> dict:

@@ -10,6 +10,8 @@ from typing import Any
 from cinemuse.pipelines.results import Result
 from cinemuse.progress import SILENT
 
+MIN_SIDE = 16  # pixels; the smallest picture whose noise and JPEG blocks can be measured
+
 
 @dataclass(frozen=True)
 class RestoreResult(Result):
@@ -64,14 +66,18 @@ def restore_file(
     import numpy as np
 
     from cinemuse.errors import BadInputError
-    from cinemuse.io.atomic import check_input_file, check_output_path
+    from cinemuse.io.atomic import OutputSet, check_input_file
     from cinemuse.io.image import read_image, write_image
     from cinemuse.vision.restore import restore_image
 
     src = check_input_file(input_path)
-    check_output_path(output_path, force=force)
+    inputs = [src] + ([check_input_file(fill_mask_path)] if fill_mask_path is not None else [])
+    OutputSet(force=force, inputs=inputs).add(output_path, what="-o")  # checked before any work
     start = time.perf_counter()
     rgb = read_image(src)
+    if min(rgb.shape[:2]) < MIN_SIDE:  # noise, dust and block measurements need some picture
+        raise BadInputError(src, f"picture is {rgb.shape[1]}x{rgb.shape[0]} pixels, too small to restore "
+                                 f"(at least {MIN_SIDE}x{MIN_SIDE})")
     mask = None
     if fill_mask_path is not None:
         mask_rgb = read_image(check_input_file(fill_mask_path))
