@@ -22,6 +22,9 @@ class Stage:
     def update(self, completed: float, total: float | None = None) -> None:  # noqa: D102
         pass
 
+    def note(self, text: str) -> None:
+        """What the stage is on now (e.g. the current file), shown beside its bar."""
+
 
 class Progress:
     """Silent progress: the base class and the default for library calls."""
@@ -38,8 +41,8 @@ SILENT = Progress()
 
 
 class _RichStage(Stage):
-    def __init__(self, bar, task_id):
-        self._bar, self._task_id = bar, task_id
+    def __init__(self, bar, task_id, description=""):
+        self._bar, self._task_id, self._description = bar, task_id, description
 
     def advance(self, amount: float = 1.0) -> None:
         self._bar.advance(self._task_id, amount)
@@ -49,6 +52,9 @@ class _RichStage(Stage):
             self._bar.update(self._task_id, completed=completed)
         else:
             self._bar.update(self._task_id, completed=completed, total=total)
+
+    def note(self, text: str) -> None:
+        self._bar.update(self._task_id, description=f"{self._description}: {text}")
 
 
 class RichProgress(Progress):
@@ -81,7 +87,7 @@ class RichProgress(Progress):
         )
         with bar:
             task_id = bar.add_task(description, total=total)
-            stage = _RichStage(bar, task_id)
+            stage = _RichStage(bar, task_id, description)
             yield stage
             if total is not None:
                 bar.update(task_id, completed=total)

@@ -29,6 +29,7 @@ COMMANDS = (
     "analyze",
     "colorize",
     "restore",
+    "batch",
     "train",
 )
 
@@ -104,9 +105,19 @@ def _raise_keyboard_interrupt(signum, frame):  # SIGTERM cleans up like Ctrl-C
     raise KeyboardInterrupt
 
 
+def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``cinemuse batch ... -- JOB OPTIONS``: what follows the first ``--`` is the job's."""
+    if argv[:1] == ["batch"] and "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv, passthrough = _split_passthrough(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
+    args.passthrough = passthrough
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

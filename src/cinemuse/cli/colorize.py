@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "in between (default 8)")
 
 
-def run(args: argparse.Namespace, progress) -> dict:
+def check_args(args: argparse.Namespace) -> None:
+    """UsageError for out-of-range options (`batch colorize` checks them up front too)."""
     from cinemuse.errors import UsageError
 
     if args.saturation < 0 or args.saturation > 4:
@@ -47,6 +48,10 @@ def run(args: argparse.Namespace, progress) -> dict:
         raise UsageError("--work-size must be between 64 and 2048")
     if args.key_interval < 1:
         raise UsageError("--key-interval must be at least 1")
+
+
+def run(args: argparse.Namespace, progress) -> dict:
+    check_args(args)
     import cinemuse
 
     return cinemuse.colorize_file(

@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--auto", action="store_true", help="choose the steps from the picture (default)")
 
 
-def run(args: argparse.Namespace, progress) -> dict:
+def steps_from_args(args: argparse.Namespace) -> list[str]:
+    """The steps asked for, in their fixed order (empty: let the picture choose)."""
     from cinemuse.errors import UsageError
 
     steps = []
@@ -47,6 +48,11 @@ def run(args: argparse.Namespace, progress) -> dict:
         steps.append("levels")
     if args.auto and steps:
         raise UsageError("--auto chooses the steps itself; give either --auto or steps")
+    return steps
+
+
+def run(args: argparse.Namespace, progress) -> dict:
+    steps = steps_from_args(args)
     import cinemuse
 
     negative = {"color": "colour"}.get(args.negative, args.negative)

@@ -60,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "(seconds and frame) and every hit")
 
 
-def _options(args, progress):
+def options_from_args(args, progress=None):
+    """ScoreOptions from parsed arguments, checked (UsageError); `batch score` uses it too."""
     import cinemuse
     from cinemuse.errors import UsageError
 
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace, progress) -> dict:
     import cinemuse
     from cinemuse.errors import BadInputError
 
-    opts = _options(args, progress)
+    opts = options_from_args(args, progress)
     src = Path(args.video)
     if src.is_dir():
         out = Path(args.output) if args.output else src.with_name(src.name.rstrip("/") + "_scored")

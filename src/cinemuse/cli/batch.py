@@ -1,0 +1,172 @@
+"""`cinemuse batch`: run one job over whole folders, resumably, on worker processes or Ray."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "run a job over whole folders or archives: resumable, fault-tolerant, parallel"
+JOB_NAMES = ("score", "compose", "slideshow", "cover", "analyze", "colorize", "restore")
+DESCRIPTION = """\
+Run one job over many inputs. Everything after -- goes to the job, as on its own
+command line (see 'cinemuse JOB --help'); INPUT and -o are given by the batch.
+
+  score      videos (folders searched recursively)    -> OUT_DIR/NAME.mp4
+  compose    CSV or JSON lists of briefs: fields name or output, duration, mood, style,
+             key, mode, tempo, seed, loop, instruments, format -> OUT_DIR/NAME.wav (or .mid ...)
+  cover      songs                                     -> NAME.png, .jpg, -thumb.jpg, -vertical.jpg
+  analyze    songs                                     -> NAME.json
+  colorize   B&W photos and films                      -> NAME.jpg/.png/.tif, films NAME.mp4
+  restore    photos and scans                          -> NAME.jpg/.png/.tif
+  slideshow  one album per sub-folder (not available yet: the slideshow command is pending)
+
+Outputs are named after their inputs and mirror the input folders. OUT_DIR/manifest.jsonl
+gets one line per input per state change (queued, running, done, failed, skipped), with the
+error, seconds, attempt and a hash of the options. Run the same command again to resume: an
+input whose content and options are unchanged and whose outputs exist is skipped; changed
+options redo it. A bad input fails alone; a worker that crashes or is killed is retried up to
+--retries times. Ctrl-C stops cleanly (no half-written file). Exit code 0 when every input is
+done, 2 when some inputs were bad, 1 on an internal error.
+
+The Ray engine (pip install "cinemuse[ray]") starts Ray on this machine, or joins a cluster
+with --address; paths must be visible at the same place on every node (a shared mount).
+
+examples:
+  cinemuse batch score clips/ -o scored/ -- --replace-audio --seed 3
+  cinemuse batch compose briefs.csv -o music/ --workers 2
+  cinemuse batch colorize archive/ -o coloured/ --engine ray --address auto
+"""
+
+# placeholders for the job's own INPUT and -o, so that its parser checks the options
+_SLOTS = {
+    "score": (["IN.mp4"], []),
+    "compose": ([], ["-o", "OUT.wav"]),
+    "cover": (["IN.wav"], ["-o", "OUT.png"]),
+    "analyze": (["IN.wav"], []),
+    "colorize": (["IN.png"], ["-o", "OUT.png"]),
+    "restore": (["IN.png"], ["-o", "OUT.png"]),
+}
+_SLOT_NAMES = ("video", "song", "input", "output")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job", metavar="JOB", choices=JOB_NAMES, help=", ".join(JOB_NAMES))
+    parser.add_argument("inputs", metavar="INPUTS", nargs="+",
+                        help="files and folders (compose: brief lists; slideshow: a folder of albums)")
+    parser.add_argument("-o", "--output", metavar="OUT_DIR", required=True, help="output folder")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local worker processes (default) or Ray")
+    parser.add_argument("--address", metavar="ADDR",
+                        help="Ray cluster to join (auto, HOST:PORT, ray://HOST:10001); default: start Ray here")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="parallel workers (default: the CPU cores; Ray: the cluster's CPUs)")
+    parser.add_argument("--retries", type=int, default=2, metavar="N",
+                        help="tries again for an input whose worker died (default 2)")
+
+
+class _JobParser(argparse.ArgumentParser):
+    """The job's own options; a mistake in them is a usage error of the batch."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        from cinemuse.errors import UsageError
+
+        raise UsageError(f"job options after --: {message} (see cinemuse {self.prog} --help)")
+
+
+def _job_args(job: str, given: list[str]) -> argparse.Namespace:
+    """The job's options parsed by the job's own parser, as on its own command line."""
+    import importlib
+
+    from cinemuse.errors import NotBuiltError, UsageError
+
+    if job not in _SLOTS:
+        raise NotBuiltError(f"batch {job}: the {job} command is not available in this version yet")
+    if any(a in ("-o", "--output") or a.startswith("--output=") for a in given):
+        raise UsageError("batch: give the output folder with batch's own -o, not after --")
+    module = importlib.import_module(f"cinemuse.cli.{job}")
+    parser = _JobParser(prog=job, add_help=False)
+    module.add_arguments(parser)
+    before, after = _SLOTS[job]
+    ns = parser.parse_args(before + list(given) + after)
+    ns.force = False
+    return ns
+
+
+def _job_options(job: str, ns: argparse.Namespace):
+    """What the workers pass to the job's pipeline (checked here, before any work)."""
+    from cinemuse.errors import UsageError
+
+    if job == "score":
+        from dataclasses import replace
+
+        from cinemuse.cli.score import options_from_args
+        from cinemuse.pipelines.batch.jobs import ScoreBatchOptions
+
+        opts = options_from_args(ns)
+        plain = replace(opts, audio_out=None, midi_out=None, stems_dir=None, cue_sheet=None)
+        return ScoreBatchOptions(plain, ns.audio_out, ns.midi_out, ns.cue_sheet, ns.stems)
+    if job == "compose":
+        from cinemuse.pipelines.compose import build_cue, parse_instruments
+
+        opts = {k: getattr(ns, k) for k in ("duration", "tempo", "key", "mode", "mood", "style", "seed", "loop")}
+        build_cue(**opts)  # the defaults every brief starts from must be valid themselves
+        parse_instruments(ns.instruments)
+        if ns.stems:
+            raise UsageError("batch compose: --stems is not supported in a batch")
+        return {**opts, "instruments": ns.instruments}
+    if job == "cover":
+        if ns.check:
+            raise UsageError("batch cover: --check is not a batch job; use cinemuse cover --check")
+        return {"variants": ns.variants, "seed": ns.seed, "look": ns.look, "title": ns.title,
+                "artist": ns.artist, "font": ns.font, "text_colour": ns.text_color}
+    if job == "analyze":
+        return {"arrays": ns.arrays}
+    if job == "colorize":
+        from cinemuse.cli.colorize import check_args
+
+        check_args(ns)
+        return {"references": ns.reference, "work_side": ns.work_size, "temperature": ns.temperature,
+                "saturation": ns.saturation, "key_interval": ns.key_interval}
+    from cinemuse.cli.restore import steps_from_args
+
+    negative = {"color": "colour"}.get(ns.negative, ns.negative)
+    return {"steps": steps_from_args(ns) or None, "negative": negative,
+            "fill_mask_path": None if ns.fill in (None, "detect") else ns.fill}
+
+
+def run(args: argparse.Namespace, progress) -> dict:
+    import json
+    import sys
+    from pathlib import Path
+
+    from cinemuse.errors import BadInputError, CinemuseError
+    from cinemuse.pipelines.batch import BatchRequest, run_batch
+
+    ns = _job_args(args.job, getattr(args, "passthrough", []))
+    options = _job_options(args.job, ns)
+    key = {k: v for k, v in sorted(vars(ns).items()) if k not in _SLOT_NAMES + ("force",)}
+    req = BatchRequest(
+        job=args.job, inputs=[Path(p) for p in args.inputs], out_dir=Path(args.output), options=options,
+        options_key=key, engine=args.engine, workers=args.workers, retries=args.retries,
+        address=args.address, force=args.force,
+    )
+    result = run_batch(req, progress=progress).to_dict()
+    if not result["failed"]:
+        return result
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif not args.quiet:
+        print(describe(result))
+    n, total = len(result["failed"]), result["total"]
+    first = result["failed"][0]["error"]
+    message = f"{n} of {total} inputs failed (see {result['manifest']}); first: {first}"
+    if result["internal_errors"]:
+        raise CinemuseError(message)
+    raise BadInputError(None, message)
+
+
+def describe(result: dict) -> str:
+    lines = [f"batch {result['job']}: {result['done']} done, {result['skipped']} skipped (done before), "
+             f"{len(result['failed'])} failed of {result['total']}, in {result['seconds']:.1f} s -> {result['output']}"]
+    lines += [f"  failed: {f['error']}" for f in result["failed"]]
+    return "\n".join(lines)

@@ -1,0 +1,362 @@
+"""The jobs a batch can run: where their inputs come from, what they write, how one is run.
+
+This is the one adapter between the batch runner and the pipelines. Each :class:`Job` turns
+the user's INPUTS into :class:`Item` values (one per input file, brief or album), names the
+outputs of an item (mirroring the input folders under OUT_DIR) and runs the pipeline on it,
+in-process, in a worker. ``options`` is whatever the CLI built from the job's own options
+(keyword arguments for the pipeline, or a ``ScoreOptions``); it only has to be picklable.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cinemuse.errors import BadInputError, UsageError
+
+VIDEO_SUFFIXES = (
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".3gp", ".wmv",
+    ".flv", ".mpg", ".mpeg", ".ogv",
+)
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".aif", ".aiff", ".wma")
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp")
+# what the image writer can produce for a photo kept in its own format
+WRITABLE_PHOTO = {".jpg": ".jpg", ".jpeg": ".jpg", ".png": ".png", ".tif": ".tif", ".tiff": ".tif"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One unit of work.
+
+    Attributes
+    ----------
+    key : str
+        What the manifest calls the input: an absolute file path, ``BRIEFS.csv#3`` for a brief.
+    rel : str
+        The output name relative to OUT_DIR, without extension (posix separators).
+    source : str or None
+        The file (or folder) to read; None for a brief.
+    brief : dict
+        A compose brief's fields (empty for other jobs).
+    """
+
+    key: str
+    rel: str
+    source: str | None = None
+    brief: dict = field(default_factory=dict)
+
+
+def _hidden(path: Path) -> bool:
+    return any(part.startswith(".") for part in path.parts)
+
+
+def scan_files(inputs: list[Path], suffixes: tuple[str, ...], *, exclude: Path | None) -> list[Item]:
+    """Files with ``suffixes`` among ``inputs``: files as given, folders searched recursively.
+
+    Output names mirror the folders: ``IN/a/b.mp4`` -> ``a/b`` under OUT_DIR. Hidden files
+    and folders, and OUT_DIR itself when it lies inside an input folder, are left out.
+    """
+    items: list[Item] = []
+    for given in inputs:
+        if given.is_dir():
+            found = []
+            for root, dirs, files in os.walk(given):
+                rootp = Path(root)
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                                 and (exclude is None or (rootp / d).resolve() != exclude))
+                for name in sorted(files):
+                    p = rootp / name
+                    if p.suffix.lower() in suffixes and not _hidden(p.relative_to(given)):
+                        found.append(p)
+            items += [Item(str(p.resolve()), p.relative_to(given).with_suffix("").as_posix(), str(p))
+                      for p in found]
+        elif given.exists():
+            items.append(Item(str(given.resolve()), given.stem, str(given)))
+        else:
+            raise BadInputError(given, "no such file or folder")
+    return items
+
+
+class Job:
+    """A job's batch behaviour; subclasses set ``name`` and ``suffixes`` and override ``run``."""
+
+    name = ""
+    suffixes: tuple[str, ...] = ()
+    needs_models = True
+
+    def find(self, inputs: list[Path], out_dir: Path) -> list[Item]:
+        return scan_files(inputs, self.suffixes, exclude=out_dir.resolve())
+
+    def main_output(self, item: Item, out_dir: Path, options: Any) -> Path:
+        raise NotImplementedError
+
+    def outputs(self, item: Item, out_dir: Path, options: Any) -> list[Path]:
+        """Every file the item writes, the main output first."""
+        return [self.main_output(item, out_dir, options)]
+
+    def run(self, item: Item, outputs: list[Path], options: Any, *, force: bool) -> dict:
+        raise NotImplementedError
+
+    def warm(self, options: Any) -> None:
+        """Load what every item needs (models, soundfont), once per worker process."""
+
+
+def _warm_music() -> None:
+    from cinemuse.music.drums import DrumLibrary
+    from cinemuse.music.harmony import HarmonyModel
+    from cinemuse.music.render import load_soundfont
+
+    load_soundfont()
+    HarmonyModel.load()
+    DrumLibrary.load()
+
+
+# ----------------------------------------------------------------------------- score
+
+
+@dataclass
+class ScoreBatchOptions:
+    """``ScoreOptions`` for every video, plus the folders that per-video extras go into."""
+
+    score: Any  # cinemuse.pipelines.score.ScoreOptions (extras unset)
+    audio_dir: str | None = None
+    midi_dir: str | None = None
+    cues_dir: str | None = None
+    stems_dir: str | None = None
+
+
+class ScoreJob(Job):
+    name = "score"
+    suffixes = VIDEO_SUFFIXES
+
+    def main_output(self, item, out_dir, options):
+        return out_dir / (item.rel + ".mp4")
+
+    def _extras(self, item: Item, options: ScoreBatchOptions) -> dict[str, Path]:
+        extras = {}
+        for key, folder, ext in (("audio_out", options.audio_dir, ".wav"), ("midi_out", options.midi_dir, ".mid"),
+                                 ("cue_sheet", options.cues_dir, ""), ("stems_dir", options.stems_dir, "")):
+            if folder is not None:
+                extras[key] = Path(folder) / (item.rel + ext)
+        return extras
+
+    def outputs(self, item, out_dir, options):
+        from cinemuse.pipelines.score import cue_sheet_paths
+
+        outs = [self.main_output(item, out_dir, options)]
+        for key, path in self._extras(item, options).items():
+            outs += list(cue_sheet_paths(path)) if key == "cue_sheet" else [path]
+        return outs
+
+    def run(self, item, outputs, options, *, force):
+        from cinemuse.pipelines.score import score_video
+
+        extras = self._extras(item, options)
+        for p in extras.values():
+            p.parent.mkdir(parents=True, exist_ok=True)
+        opts = replace(options.score, force=force, timings={}, **extras)
+        return score_video(item.source, outputs[0], opts)
+
+    def warm(self, options):
+        from cinemuse.vision.encoder import ImageEncoder
+
+        _warm_music()
+        ImageEncoder.load()
+
+
+# ----------------------------------------------------------------------------- compose
+
+
+BRIEF_FIELDS = ("name", "output", "format", "duration", "tempo", "key", "mode", "mood", "style",
+                "instruments", "seed", "loop")
+
+
+def _brief_value(name: str, value: Any) -> Any:
+    """A CSV cell or JSON value as the compose option of that name takes it."""
+    if value is None or value == "":
+        return None
+    if name in ("duration", "tempo"):
+        return float(value)
+    if name == "seed":
+        return int(value)
+    if name == "loop":
+        return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "y")
+    return str(value)
+
+
+def read_briefs(path: Path) -> list[dict]:
+    """The briefs in a CSV file (a header row of field names) or a JSON list of objects."""
+    from cinemuse.io.atomic import check_input_file
+
+    check_input_file(path)
+    try:
+        if path.suffix.lower() == ".json":
+            rows = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(rows, dict) and isinstance(rows.get("briefs"), list):
+                rows = rows["briefs"]
+            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                raise BadInputError(path, "expected a JSON list of briefs (objects)")
+        else:
+            with path.open(newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+    except (UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+        raise BadInputError(path, f"not a readable brief list ({exc})") from None
+    briefs = []
+    for i, row in enumerate(rows, 1):
+        unknown = sorted(set(row) - set(BRIEF_FIELDS) - {None})
+        if unknown:
+            raise BadInputError(path, f"brief {i}: unknown field(s) {', '.join(unknown)} "
+                                f"(known: {', '.join(BRIEF_FIELDS)})")
+        try:
+            briefs.append({k: _brief_value(k, v) for k, v in row.items() if k is not None
+                           and _brief_value(k, v) is not None})
+        except ValueError as exc:
+            raise BadInputError(path, f"brief {i}: {exc}") from None
+    if not briefs:
+        raise BadInputError(path, "contains no briefs")
+    return briefs
+
+
+class ComposeJob(Job):
+    """One piece per brief; ``options`` are ``build_cue`` keywords that briefs override."""
+
+    name = "compose"
+
+    def find(self, inputs, out_dir):
+        items = []
+        for path in inputs:
+            if path.is_dir():
+                raise BadInputError(path, "compose takes brief lists (.csv or .json), not a folder")
+            for i, brief in enumerate(read_briefs(path), 1):
+                stem = Path(str(brief.get("output") or brief.get("name") or f"{path.stem}-{i:03d}"))
+                if stem.is_absolute() or ".." in stem.parts:
+                    raise BadInputError(path, f"brief {i}: output name {stem} must stay inside OUT_DIR")
+                rel = stem.with_suffix("").as_posix() if stem.suffix else stem.as_posix()
+                items.append(Item(f"{path.resolve()}#{i}", rel, None, brief))
+        return items
+
+    def main_output(self, item, out_dir, options):
+        given = Path(str(item.brief.get("output") or ""))
+        suffix = given.suffix or "." + str(item.brief.get("format") or options.get("format") or "wav").lstrip(".")
+        return out_dir / (item.rel + suffix.lower())
+
+    def run(self, item, outputs, options, *, force):
+        from cinemuse.pipelines.compose import build_cue, compose_to_file, parse_instruments
+
+        merged = {**options, **item.brief}
+        cue = build_cue(**{k: merged.get(k) for k in ("duration", "tempo", "key", "mode", "mood", "style")},
+                        seed=int(merged.get("seed") or 0), loop=bool(merged.get("loop")))
+        return compose_to_file(cue, outputs[0], instruments=parse_instruments(merged.get("instruments")),
+                               force=force)
+
+    def warm(self, options):
+        _warm_music()
+
+
+# ----------------------------------------------------------------------------- pictures and songs
+
+
+class CoverJob(Job):
+    name = "cover"
+    suffixes = AUDIO_SUFFIXES
+
+    def main_output(self, item, out_dir, options):
+        return out_dir / (item.rel + ".png")
+
+    def outputs(self, item, out_dir, options):
+        from cinemuse.pipelines.cover import output_files
+
+        groups = output_files(self.main_output(item, out_dir, options), variants=options.get("variants", 1))
+        return [p for g in groups for p in g.values()]
+
+    def run(self, item, outputs, options, *, force):
+        from cinemuse.pipelines.cover import make_covers
+
+        return make_covers(item.source, outputs[0], force=force, **options)
+
+    def warm(self, options):
+        from cinemuse.vision.encoder import ImageEncoder
+
+        ImageEncoder.load()
+
+
+class AnalyzeJob(Job):
+    """A song's profile as ``NAME.json`` (what ``cinemuse analyze --json`` prints)."""
+
+    name = "analyze"
+    suffixes = AUDIO_SUFFIXES
+    needs_models = False
+
+    def main_output(self, item, out_dir, options):
+        return out_dir / (item.rel + ".json")
+
+    def run(self, item, outputs, options, *, force):
+        from cinemuse.io.atomic import atomic_output
+        from cinemuse.pipelines.analyze import analyze_file
+
+        profile = analyze_file(item.source)
+        record = {"song": item.source, **profile.to_dict(arrays=bool(options.get("arrays")))}
+        with atomic_output(outputs[0], force=force) as tmp:
+            tmp.write_text(json.dumps(record, indent=2, default=str))
+        return {"output": str(outputs[0]), "tempo_bpm": record.get("tempo_bpm"), "key": record.get("key")}
+
+
+def _photo_output(item: Item, out_dir: Path) -> Path:
+    suffix = WRITABLE_PHOTO.get(Path(item.source).suffix.lower(), ".png")
+    return out_dir / (item.rel + suffix)
+
+
+class ColorizeJob(Job):
+    """Photos keep their format (or become PNG); films become MP4."""
+
+    name = "colorize"
+    suffixes = PHOTO_SUFFIXES + VIDEO_SUFFIXES
+
+    def main_output(self, item, out_dir, options):
+        if Path(item.source).suffix.lower() in VIDEO_SUFFIXES:
+            return out_dir / (item.rel + ".mp4")
+        return _photo_output(item, out_dir)
+
+    def run(self, item, outputs, options, *, force):
+        from cinemuse.pipelines.colorize import colorize_file
+
+        return colorize_file(item.source, outputs[0], force=force, **options)
+
+    def warm(self, options):
+        from cinemuse.vision.colorize import Colorizer
+
+        Colorizer.load()
+
+
+class RestoreJob(Job):
+    name = "restore"
+    suffixes = PHOTO_SUFFIXES
+    needs_models = False
+
+    def main_output(self, item, out_dir, options):
+        return _photo_output(item, out_dir)
+
+    def run(self, item, outputs, options, *, force):
+        from cinemuse.pipelines.restore import restore_file
+
+        return restore_file(item.source, outputs[0], force=force, **options)
+
+
+JOBS: dict[str, Job] = {job.name: job for job in (
+    ScoreJob(), ComposeJob(), CoverJob(), AnalyzeJob(), ColorizeJob(), RestoreJob(),
+)}
+PENDING = ("slideshow",)  # a batch job once its command exists
+
+
+def get_job(name: str) -> Job:
+    if name in JOBS:
+        return JOBS[name]
+    if name in PENDING:
+        from cinemuse.errors import NotBuiltError
+
+        raise NotBuiltError(f"batch {name}: the {name} command is not available in this version yet")
+    raise UsageError(f"unknown batch job {name!r}; choose from {', '.join([*JOBS, *PENDING])}")
