@@ -31,6 +31,6 @@ if [ "$job" = demo ]; then
   pip_install -e .
   exec "$venv/bin/cinemuse" demo "$@"
 else
-  pip_install -e ".[test]"
+  pip_install -e ".[test,ray]"  # ray: the batch tests start a local Ray cluster
   exec "$py" -m pytest "$@"
 fi

@@ -135,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print(f"cinemuse {args.command}: interrupted; no output was written", file=sys.stderr)
+        note = getattr(args._module, "INTERRUPTED", "interrupted; no output was written")
+        print(f"cinemuse {args.command}: {note}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
         if args.debug:

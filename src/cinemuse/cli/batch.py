@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 HELP = "run a job over whole folders or archives: resumable, fault-tolerant, parallel"
+INTERRUPTED = "interrupted; finished outputs are kept, nothing is half-written; run the same command to resume"
 JOB_NAMES = ("score", "compose", "slideshow", "cover", "analyze", "colorize", "restore")
 DESCRIPTION = """\
 Run one job over many inputs. Everything after -- goes to the job, as on its own

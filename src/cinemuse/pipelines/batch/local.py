@@ -25,11 +25,15 @@ def _interrupt(signum, frame):
 
 
 def worker_main(conn, job_name: str, options: Any) -> None:
-    """A worker's life: warm up, then run items until the pipe closes or a signal arrives."""
-    from cinemuse.pipelines.batch.worker import run_task, warm_once
+    """A worker's life: warm up, then run items until the pipe closes or the driver stops it.
 
-    signal.signal(signal.SIGTERM, _interrupt)  # the driver's stop: clean up like Ctrl-C
+    Workers start with SIGINT ignored: a terminal's Ctrl-C reaches the whole process group,
+    and it is the driver that decides how to stop (SIGTERM, which cleans up like Ctrl-C).
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        from cinemuse.pipelines.batch.worker import run_task, warm_once
+
         warm_once(job_name, options)
         while True:
             task = conn.recv()
@@ -58,6 +62,21 @@ def _thread_env(threads: int) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """A child started meanwhile inherits SIGINT ignored (Python keeps an ignored SIGINT)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _Worker:
@@ -92,7 +111,7 @@ class LocalEngine:
         for w in self._workers:
             if w.key is None:
                 return w
-        with _thread_env(self._threads):
+        with _thread_env(self._threads), _sigint_ignored():
             w = _Worker(self._ctx, self.job_name, self.options)
         self._workers.append(w)
         return w

@@ -1,0 +1,231 @@
+"""`cinemuse batch` on the local engine: manifest, resume, faults, job options."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import pytest
+
+from cinemuse.cli import main
+from cinemuse.pipelines.batch.runner import remove_stale_parts
+from tests.media import make_cut_video, make_photo, write_tone
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def video_packets(path):
+    with av.open(str(path)) as c:
+        return [bytes(p) for p in c.demux(c.streams.video[0]) if p.size]
+
+
+def records(out_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (out_dir / "manifest.jsonl").read_text().splitlines()]
+
+
+def final_states(out_dir: Path) -> dict[str, dict]:
+    latest = {}
+    for r in records(out_dir):
+        latest[r["input"]] = r
+    return latest
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    """Three short videos (one in a sub-folder) and a corrupt one."""
+    d = tmp_path_factory.mktemp("batch_in")
+    (d / "trip").mkdir()
+    for i, name in enumerate(("a.mp4", "b.mp4", "trip/c.mp4")):
+        make_cut_video(d / name, duration=2.0 + 0.5 * i, cuts=(0.8, 1.5), size=(96, 64), audio_freq=330)
+    (d / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 400)
+    return d
+
+
+def run_cli(*argv: str) -> int:
+    return main(["batch", *argv])
+
+
+def test_corrupt_file_fails_alone_and_rerun_skips(videos, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_cli("score", str(videos), "-o", str(out), "--workers", "2", "--", "--seed", "1") == 2
+    err = capsys.readouterr().err
+    assert "broken.mp4" in err and "Traceback" not in err
+    assert files_under(out) == ["a.mp4", "b.mp4", "manifest.jsonl", "trip/c.mp4"]
+    for name in ("a.mp4", "b.mp4", "trip/c.mp4"):
+        assert video_packets(out / name) == video_packets(videos / name)  # picture copied bit for bit
+    states = final_states(out)
+    broken = states[str((videos / "broken.mp4").resolve())]
+    assert broken["state"] == "failed" and "broken.mp4" in broken["error"]
+    done = [r for r in states.values() if r["state"] == "done"]
+    assert len(done) == 3 and all(r["attempt"] == 1 and r["seconds"] > 0 for r in done)
+    # every input went queued -> running -> done|failed, one line each
+    seq = [r["state"] for r in records(out) if r["input"].endswith("a.mp4")]
+    assert seq == ["queued", "running", "done"]
+
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.mp4")}
+    n_before = len(records(out))
+    assert run_cli("score", str(videos), "-o", str(out), "--workers", "2", "--", "--seed", "1") == 2
+    new = records(out)[n_before:]
+    assert sorted(r["state"] for r in new if r["state"] != "queued" and r["state"] != "running") == \
+        ["failed", "skipped", "skipped", "skipped"]
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.mp4")} == mtimes  # nothing recomputed
+
+    # changed options: redone, in place, without --force (the batch wrote those files)
+    assert run_cli("score", str(videos / "a.mp4"), "-o", str(out), "--", "--seed", "2") == 0
+    latest = final_states(out)[str((videos / "a.mp4").resolve())]
+    assert latest["state"] == "done" and latest["options"] != done[0]["options"]
+    assert (out / "a.mp4").stat().st_mtime_ns != mtimes[out / "a.mp4"]
+
+
+def test_foreign_files_need_force_and_are_never_touched(videos, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.mp4").write_bytes(b"the user's own file")
+    assert run_cli("score", str(videos / "a.mp4"), "-o", str(out)) == 2
+    assert (out / "a.mp4").read_bytes() == b"the user's own file"
+    assert "already exists" in final_states(out)[str((videos / "a.mp4").resolve())]["error"]
+
+
+def _start(args: list[str]) -> subprocess.Popen:
+    """The CLI in its own process group, as a terminal would run it."""
+    cli = Path(sys.executable).with_name("cinemuse")
+    return subprocess.Popen([str(cli), "batch", *args], cwd=REPO, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(out: Path, predicate, proc: subprocess.Popen, timeout: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (out / "manifest.jsonl").exists():
+            for r in records_partial(out):
+                if predicate(r):
+                    return r
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for the manifest")
+
+
+def records_partial(out: Path) -> list[dict]:
+    rows = []
+    for line in (out / "manifest.jsonl").read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass  # the line being written
+    return rows
+
+
+def no_partial_or_unreadable(out: Path) -> None:
+    for p in out.rglob("*"):
+        assert ".part" not in p.name, p
+        if p.suffix == ".mp4":
+            assert video_packets(p)  # opens, and has its picture
+
+
+def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(videos, tmp_path):
+    out = tmp_path / "out"
+    args = ["score", str(videos / "a.mp4"), str(videos / "b.mp4"), str(videos / "trip"), "-o", str(out),
+            "--workers", "1"]
+    proc = _start(args)
+    _wait_for(out, lambda r: r["state"] == "done", proc)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    no_partial_or_unreadable(out)
+    assert run_cli(*args) == 0
+    assert files_under(out) == ["a.mp4", "b.mp4", "c.mp4", "manifest.jsonl"]
+    states = final_states(out)
+    assert all(r["state"] in ("done", "skipped") for r in states.values())
+
+
+def test_sigkilled_worker_is_retried_without_duplicates(videos, tmp_path):
+    out = tmp_path / "out"
+    args = ["score", str(videos / "a.mp4"), str(videos / "b.mp4"), "-o", str(out), "--workers", "1",
+            "--retries", "1"]
+    proc = _start(args)
+    running = _wait_for(out, lambda r: r["state"] == "running" and r.get("worker"), proc)
+    os.kill(int(running["worker"].split()[1]), signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert files_under(out) == ["a.mp4", "b.mp4", "manifest.jsonl"]
+    history = [r for r in records(out) if r["input"] == running["input"]]
+    assert [r["state"] for r in history] == ["queued", "running", "queued", "running", "done"]
+    assert "killed by signal 9" in history[2]["error"] and history[-1]["attempt"] == 2
+    no_partial_or_unreadable(out)
+
+
+def test_compose_from_briefs_with_a_bad_brief(tmp_path, capsys):
+    briefs = tmp_path / "briefs.csv"
+    briefs.write_text("name,duration,mood,seed,format\nintro,5,calm,1,mid\nbad,5,furious,1,mid\n"
+                      "sub/outro,6,happy,2,\n")
+    out = tmp_path / "music"
+    assert run_cli("compose", str(briefs), "-o", str(out), "--workers", "2", "--", "--style", "piano") == 2
+    assert files_under(out) == ["intro.mid", "manifest.jsonl", "sub/outro.wav"]
+    states = final_states(out)
+    assert states[f"{briefs.resolve()}#2"]["state"] == "failed"
+    assert "furious" in states[f"{briefs.resolve()}#2"]["error"]
+    # the same brief list again: the two good briefs are skipped, the MIDI untouched
+    midi = (out / "intro.mid").read_bytes()
+    assert run_cli("compose", str(briefs), "-o", str(out), "--", "--style", "piano") == 2
+    assert (out / "intro.mid").read_bytes() == midi
+    assert final_states(out)[f"{briefs.resolve()}#1"]["state"] == "skipped"
+
+
+def test_restore_and_analyze_mirror_their_folders(tmp_path):
+    photos = tmp_path / "photos"
+    (photos / "1950s").mkdir(parents=True)
+    make_photo(photos / "1950s" / "x.jpg", size=(80, 60))
+    make_photo(photos / "y.png", size=(80, 60))
+    (photos / "notes.txt").write_text("not a photo")
+    out = tmp_path / "restored"
+    assert run_cli("restore", str(photos), "-o", str(out), "--workers", "1", "--", "--denoise") == 0
+    assert files_under(out) == ["1950s/x.jpg", "manifest.jsonl", "y.png"]
+    songs = tmp_path / "songs"
+    songs.mkdir()
+    write_tone(songs / "tone.wav", 440, 3.0)
+    assert run_cli("analyze", str(songs), "-o", str(tmp_path / "a"), "--workers", "1") == 0
+    profile = json.loads((tmp_path / "a" / "tone.json").read_text())
+    assert profile["duration"] == pytest.approx(3.0, abs=0.05)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--", "--tempo", "1000"], "--tempo"),
+    (["--", "-o", "x.mp4"], "-o"),
+    (["--", "--no-such-option"], "no-such-option"),
+    (["--retries", "-1"], "--retries"),
+])
+def test_bad_job_options_are_usage_errors(videos, tmp_path, capsys, extra, message):
+    out = tmp_path / "out"
+    assert run_cli("score", str(videos / "a.mp4"), "-o", str(out), *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (out / "a.mp4").exists()
+
+
+def test_slideshow_is_pending(tmp_path, capsys):
+    assert run_cli("slideshow", str(tmp_path), "-o", str(tmp_path / "o")) == 2
+    assert "not available" in capsys.readouterr().err
+
+
+def test_remove_stale_parts_touches_only_our_temporaries(tmp_path):
+    out = tmp_path / "clip.mp4"
+    ours = [tmp_path / ".clip.ab12CD_9.part.mp4", tmp_path / ".stems.Zz0099aa.part"]
+    ours[0].write_bytes(b"x")
+    ours[1].mkdir()
+    keep = [tmp_path / ".clip.mp4", tmp_path / "clip.part.mp4", tmp_path / ".other.ab12CD_9.part.mp4",
+            tmp_path / ".clip.ab12CD_9.part.wav"]
+    for k in keep:
+        k.write_bytes(b"user")
+    assert remove_stale_parts([out, tmp_path / "stems"]) == 2
+    assert not any(p.exists() for p in ours) and all(k.exists() for k in keep)
