@@ -106,10 +106,11 @@ def _job_options(job: str, ns: argparse.Namespace):
         plain = replace(opts, audio_out=None, midi_out=None, stems_dir=None, cue_sheet=None)
         return ScoreBatchOptions(plain, ns.audio_out, ns.midi_out, ns.cue_sheet, ns.stems)
     if job == "compose":
-        from cinemuse.pipelines.compose import build_cue, parse_instruments
+        import cinemuse
+        from cinemuse.pipelines.compose import parse_instruments
 
         opts = {k: getattr(ns, k) for k in ("duration", "tempo", "key", "mode", "mood", "style", "seed", "loop")}
-        build_cue(**opts)  # the defaults every brief starts from must be valid themselves
+        cinemuse.build_cue(**opts)  # the defaults every brief starts from must be valid themselves
         parse_instruments(ns.instruments)
         if ns.stems:
             raise UsageError("batch compose: --stems is not supported in a batch")

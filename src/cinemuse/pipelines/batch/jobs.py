@@ -3,8 +3,9 @@
 This is the one adapter between the batch runner and the pipelines. Each :class:`Job` turns
 the user's INPUTS into :class:`Item` values (one per input file, brief or album), names the
 outputs of an item (mirroring the input folders under OUT_DIR) and runs the pipeline on it,
-in-process, in a worker. ``options`` is whatever the CLI built from the job's own options
-(keyword arguments for the pipeline, or a ``ScoreOptions``); it only has to be picklable.
+in-process, in a worker, through the public API (``cinemuse.score_video`` and the rest), as
+the CLI and the studio do. ``options`` is whatever the CLI built from the job's own options
+(keyword arguments for the API function, or a ``ScoreOptions``); it only has to be picklable.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -153,13 +154,12 @@ class ScoreJob(Job):
         return outs
 
     def run(self, item, outputs, options, *, force):
-        from cinemuse.pipelines.score import score_video
+        import cinemuse
 
         extras = self._extras(item, options)
         for p in extras.values():
             p.parent.mkdir(parents=True, exist_ok=True)
-        opts = replace(options.score, force=force, timings={}, **extras)
-        return score_video(item.source, outputs[0], opts)
+        return cinemuse.score_video(item.source, outputs[0], options.score, force=force, **extras)
 
     def warm(self, options):
         from cinemuse.vision.encoder import ImageEncoder
@@ -171,6 +171,7 @@ class ScoreJob(Job):
 # ----------------------------------------------------------------------------- compose
 
 
+COMPOSE_OPTIONS = ("duration", "tempo", "key", "mode", "mood", "style", "seed", "loop", "instruments")
 BRIEF_FIELDS = ("name", "output", "format", "duration", "tempo", "key", "mode", "mood", "style",
                 "instruments", "seed", "loop")
 
@@ -245,13 +246,10 @@ class ComposeJob(Job):
         return out_dir / (item.rel + suffix.lower())
 
     def run(self, item, outputs, options, *, force):
-        from cinemuse.pipelines.compose import build_cue, compose_to_file, parse_instruments
+        import cinemuse
 
         merged = {**options, **item.brief}
-        cue = build_cue(**{k: merged.get(k) for k in ("duration", "tempo", "key", "mode", "mood", "style")},
-                        seed=int(merged.get("seed") or 0), loop=bool(merged.get("loop")))
-        return compose_to_file(cue, outputs[0], instruments=parse_instruments(merged.get("instruments")),
-                               force=force)
+        return cinemuse.compose(outputs[0], force=force, **{k: merged.get(k) for k in COMPOSE_OPTIONS})
 
     def warm(self, options):
         _warm_music()
@@ -274,9 +272,9 @@ class CoverJob(Job):
         return [p for g in groups for p in g.values()]
 
     def run(self, item, outputs, options, *, force):
-        from cinemuse.pipelines.cover import make_covers
+        import cinemuse
 
-        return make_covers(item.source, outputs[0], force=force, **options)
+        return cinemuse.make_covers(item.source, outputs[0], force=force, **options)
 
     def warm(self, options):
         from cinemuse.vision.encoder import ImageEncoder
@@ -295,10 +293,10 @@ class AnalyzeJob(Job):
         return out_dir / (item.rel + ".json")
 
     def run(self, item, outputs, options, *, force):
+        import cinemuse
         from cinemuse.io.atomic import atomic_output
-        from cinemuse.pipelines.analyze import analyze_file
 
-        profile = analyze_file(item.source)
+        profile = cinemuse.analyze_song(item.source)
         record = {"song": item.source, **profile.to_dict(arrays=bool(options.get("arrays")))}
         with atomic_output(outputs[0], force=force) as tmp:
             tmp.write_text(json.dumps(record, indent=2, default=str))
@@ -322,9 +320,9 @@ class ColorizeJob(Job):
         return _photo_output(item, out_dir)
 
     def run(self, item, outputs, options, *, force):
-        from cinemuse.pipelines.colorize import colorize_file
+        import cinemuse
 
-        return colorize_file(item.source, outputs[0], force=force, **options)
+        return cinemuse.colorize_file(item.source, outputs[0], force=force, **options)
 
     def warm(self, options):
         from cinemuse.vision.colorize import Colorizer
@@ -341,9 +339,9 @@ class RestoreJob(Job):
         return _photo_output(item, out_dir)
 
     def run(self, item, outputs, options, *, force):
-        from cinemuse.pipelines.restore import restore_file
+        import cinemuse
 
-        return restore_file(item.source, outputs[0], force=force, **options)
+        return cinemuse.restore_file(item.source, outputs[0], force=force, **options)
 
 
 JOBS: dict[str, Job] = {job.name: job for job in (

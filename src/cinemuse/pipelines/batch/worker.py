@@ -47,7 +47,7 @@ def run_task(job_name: str, options: Any, item: Any, outputs: list[str], force: 
     report: dict[str, Any] = {"worker": f"pid {os.getpid()}", "warm_seconds": round(warm, 3)}
     try:
         result = get_job(job_name).run(item, [Path(o) for o in outputs], options, force=force)
-        report.update(ok=True, result=_plain(result))
+        report.update(ok=True, result=_plain(result.to_dict() if hasattr(result, "to_dict") else result))
     except CinemuseError as exc:
         report.update(ok=False, kind="bad" if exc.exit_code == EXIT_USAGE else "internal", error=str(exc))
     except Exception as exc:  # noqa: BLE001 - one item's bug must not stop the batch
