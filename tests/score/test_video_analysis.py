@@ -7,7 +7,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from cinemuse.analysis.video import analysis_size, analyze_frames, colourfulness
+from cinemuse.analysis.video import analysis_size, analyze_frames
+from cinemuse.vision.color import colourfulness
 from cinemuse.pipelines.demo import Edit, Shot, frame_times, painted_scene
 
 SIZE = (160, 90)

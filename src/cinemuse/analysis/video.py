@@ -51,6 +51,7 @@ import numpy as np
 
 from cinemuse.progress import SILENT, Progress
 from cinemuse.threads import prefetch
+from cinemuse.vision.color import colourfulness_batch
 
 ANALYSIS_PIXELS = 160 * 90  # decode size: about this many pixels, keeping the aspect ratio
 # swscale's fast bilinear shrink costs ~1/3 of an area-averaging one (the largest cost of the
@@ -66,6 +67,10 @@ KEYFRAME_LIMIT = 240  # at most this many small keyframes are held (~10 MB at 16
 _HIST_BINS = (8, 4, 4)  # joint H x S x V histogram for shot-change distances
 _SAT_WEIGHTS = np.array([0.125, 0.375, 0.625, 0.875], np.float32)  # centres of the S bins
 _DIST_THUMB = (16, 9)  # colour thumbnail for frame-to-frame pixel distances
+
+
+class NoFramesError(ValueError):
+    """:func:`analyze_frames` was given no frames at all."""
 
 
 @dataclass(frozen=True)
@@ -203,22 +208,6 @@ def analysis_size(width: int, height: int, *, pixels: int = ANALYSIS_PIXELS) -> 
     return w, h
 
 
-def colourfulness(rgb: np.ndarray) -> float:
-    """Hasler & Süsstrunk (2003) colourfulness M of an RGB image (0..255 scale).
-
-    ``rg = R - G``, ``yb = (R + G)/2 - B``; ``M = sigma_rgyb + 0.3 mu_rgyb``.
-    """
-    import cv2
-
-    x = rgb.astype(np.float32)
-    rg = x[..., 0] - x[..., 1]
-    yb = 0.5 * (x[..., 0] + x[..., 1]) - x[..., 2]
-    mean, std = cv2.meanStdDev(np.dstack([rg, yb]))
-    sigma = math.sqrt(float(std[0, 0]) ** 2 + float(std[1, 0]) ** 2)
-    mu = math.sqrt(float(mean[0, 0]) ** 2 + float(mean[1, 0]) ** 2)
-    return sigma + 0.3 * mu
-
-
 class _Grow:
     """An append-only float32 table (rows of fixed width) that grows by doubling."""
 
@@ -269,6 +258,50 @@ def _combine(hist_distance: np.ndarray, pixel_distance: np.ndarray) -> np.ndarra
 
 _BATCH = 64  # frames reduced per vectorised step (numpy work is done per batch, not per frame)
 
+FRAME_COLUMNS = (
+    "time",            # presentation time, seconds
+    "brightness",      # mean luma, 0..1
+    "saturation",      # mean HSV saturation, 0..1
+    "colourfulness",   # Hasler-Suesstrunk M on the 16x9 thumbnail
+    "hue",             # dominant hue, degrees
+    "hue_strength",    # share of the picture carrying that hue, 0..1
+    "motion",          # mean absolute grey change from the previous frame, 0..1
+    "dt",              # time since the previous frame, seconds
+    "hist_distance",   # HSV-histogram distance to the previous frame, 0..1
+    "pixel_distance",  # thumbnail pixel distance to the previous frame, 0..1
+)
+"""The per-frame numbers the pass keeps, in the column order of :attr:`FrameMeasures.table`."""
+
+
+@dataclass(frozen=True)
+class FrameMeasures:
+    """Everything the streaming pass keeps, one row per frame; the decisions read only this.
+
+    Attributes
+    ----------
+    table : ndarray, shape (n, len(FRAME_COLUMNS)), float32
+        Read it by name with :meth:`column`.
+    lag_distance : ndarray, shape (n, 2 * FLASH_LAGS + 1)
+        Shot-change distance from frame t to frame t-1-j in column j.
+    blend_passed, blend_difference, blend_fade : ndarray, shape (n, len(BLEND_WINDOWS))
+        For the window of each length ending at frame t: whether it passed the blend test,
+        how different its end frames are, and its fade kind (0 dissolve, 1 to black,
+        2 from black).
+    """
+
+    table: np.ndarray
+    lag_distance: np.ndarray
+    blend_passed: np.ndarray
+    blend_difference: np.ndarray
+    blend_fade: np.ndarray
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of :attr:`table` as float64, shape (n,)."""
+        return self.table[:, FRAME_COLUMNS.index(name)].astype(float)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
 
 class _Batcher:
     """Per-frame reductions are cheap cv2 calls; everything that compares frames with earlier
@@ -283,10 +316,8 @@ class _Batcher:
         self.mid_offsets = np.rint(self.windows[:, None] * np.array([0.25, 0.5, 0.75])).astype(int)
         self.mid_fracs = self.mid_offsets / self.windows[:, None]
         self.hist_prev = self.thumb_prev = self.blend_prev = self.luma_prev = None
-        # time, brightness, saturation, colourfulness, hue, hue_strength, motion, dt,
-        # histogram and pixel distance to the previous frame
-        self.scalars = _Grow(10)
-        self.lag_dist = _Grow(self.n_lags)  # distance from frame t to frame t-1-j, j = 0..n_lags-1
+        self.table = _Grow(len(FRAME_COLUMNS))
+        self.lag_dist = _Grow(self.n_lags)
         self.blend = _Grow(len(BLEND_WINDOWS) * 3)  # per window: pass, end-frame difference, fade kind
         self.count = 0
         self.reset_batch()
@@ -306,36 +337,56 @@ class _Batcher:
         if len(self.b_time) >= _BATCH:
             self.flush()
 
+    def measures(self) -> FrameMeasures:
+        """What has been measured so far (call :meth:`flush` first)."""
+        blend = self.blend.array()
+        return FrameMeasures(self.table.array(), self.lag_dist.array(), blend[:, 0::3] > 0,
+                             blend[:, 1::3], blend[:, 2::3])
+
     def flush(self) -> None:
+        """Reduce the frames added since the last flush and append their rows."""
         if not self.b_time:
             return
         times = np.array(self.b_time)
-        counts = np.stack(self.b_hist).astype(np.float32)  # (B, 8*4*4) joint H x S x V counts
-        n_px = max(1.0, float(counts[0].sum()))
-        hist = counts * (1.0 / n_px)
-        thumb_u8 = np.stack(self.b_thumb)  # (B, 9, 16, 3) uint8
-        thumb = thumb_u8.reshape(len(times), -1).astype(np.float32) * (1 / 255)
-        blend = np.stack(self.b_blend).reshape(len(times), -1).astype(np.float32) * (1 / 255)
-        # brightness (mean luma), saturation (from the histogram's S bins), motion (mean |diff|)
-        hsv_hist = hist.reshape(len(times), *_HIST_BINS)
-        scal = np.column_stack([
-            blend.mean(1),
-            hsv_hist.sum(axis=(1, 3)) @ _SAT_WEIGHTS,
-            np.array(self.b_scal, np.float64) / (255.0 * blend.shape[1]),
-        ])
         B = len(times)
+        counts = np.stack(self.b_hist).astype(np.float32)  # (B, 8*4*4) joint H x S x V counts
+        hist = counts * (1.0 / max(1.0, float(counts[0].sum())))
+        thumb_u8 = np.stack(self.b_thumb)  # (B, 9, 16, 3) uint8
+        thumb = thumb_u8.reshape(B, -1).astype(np.float32) * (1 / 255)
+        blend = np.stack(self.b_blend).reshape(B, -1).astype(np.float32) * (1 / 255)
+        hsv_hist = hist.reshape(B, *_HIST_BINS)
+        brightness = blend.mean(1).astype(np.float64)  # mean luma
+        saturation = hsv_hist.sum(axis=(1, 3)) @ _SAT_WEIGHTS  # from the histogram's S bins
+        motion = np.array(self.b_scal, np.float64) / (255.0 * blend.shape[1])  # mean |diff|
         if self.hist_prev is None:  # the first frame stands in for the frames before it
             self.hist_prev = np.repeat(hist[:1], self.history, 0)
             self.thumb_prev = np.repeat(thumb[:1], self.history, 0)
             self.blend_prev = np.repeat(blend[:1], self.history, 0)
-            self.luma_prev = np.repeat(scal[:1, 0], self.history)
-        H = np.concatenate([self.hist_prev, hist])  # (history + B, ...), row history+i = frame i
+            self.luma_prev = np.repeat(brightness[:1], self.history)
+        # (history + B, ...): row history + i is frame i of this batch
+        H = np.concatenate([self.hist_prev, hist])
         T = np.concatenate([self.thumb_prev, thumb])
         G = np.concatenate([self.blend_prev, blend])
-        Y = np.concatenate([self.luma_prev, scal[:, 0]])
+        Y = np.concatenate([self.luma_prev, brightness])
+        lag, hist_d, pixel_d = self._lag_distances(H, T, B)
+        hue_deg, hue_strength = _dominant_hue(hsv_hist)
+        prev_t = self.table.data[self.table.n - 1, 0] if self.table.n else times[0]
+        dt = np.diff(np.concatenate([[prev_t], times]))
+        self.table.extend(np.column_stack(
+            [times, brightness, saturation, colourfulness_batch(thumb_u8), hue_deg, hue_strength,
+             motion, dt, hist_d, pixel_d]))
+        self.lag_dist.extend(lag)
+        self.blend.extend(self._blend_tests(G, H, Y, B))
         h0 = self.history
+        self.hist_prev, self.thumb_prev = H[-h0:], T[-h0:]
+        self.blend_prev, self.luma_prev = G[-h0:], Y[-h0:]
+        self.count += B
+        self.reset_batch()
 
-        # distances to the previous n_lags frames: 50% histogram, 50% thumbnail pixels
+    def _lag_distances(self, H, T, B):
+        """Distances from each frame of the batch to each of the ``n_lags`` frames before it
+        (50% histogram, 50% thumbnail pixels); also the two parts at lag 1."""
+        h0 = self.history
         lag = np.empty((B, self.n_lags), np.float32)
         for j in range(self.n_lags):
             hd = 0.5 * np.abs(H[h0:] - H[h0 - 1 - j : h0 - 1 - j + B]).sum(1)
@@ -345,70 +396,66 @@ class _Batcher:
                 hd1, pd1 = hd, pd
         if self.count == 0:
             lag[0] = 0.0
+        return lag, hd1, pd1
+
+    def _blend_tests(self, G, H, Y, B) -> np.ndarray:
+        """The blend test over windows [t-L+1, t] for every frame t of the batch and every L:
+        (B, 3 * len(BLEND_WINDOWS)) rows of (passed, end-frame difference, fade kind)."""
+        h0 = self.history
         frame_no = self.count + np.arange(B)
-
-        # blend test over windows [t-L+1, t] for every frame t of the batch and every L
         out = np.zeros((B, len(BLEND_WINDOWS) * 3), np.float32)
+        ends = np.arange(h0, h0 + B)
         for k, L in enumerate(self.windows):
-            ends = np.arange(h0, h0 + B)
             starts = ends - (L - 1)
-            usable = frame_no >= L - 1
-            A = G[starts]
-            delta = G[ends] - A  # (B, D)
-            dd = np.einsum("bd,bd->b", delta, delta)
-            diff = np.sqrt(dd / delta.shape[1])
-            cand = usable & (diff >= 0.06)
-            if not cand.any():
-                continue
-            ci = np.flatnonzero(cand)
-            # stage 1: the middle frame must be a half-half blend (cheap, rejects most)
-            mid = G[starts[ci] + self.mid_offsets[k, 1]] - A[ci]
-            a_mid = np.einsum("bd,bd->b", mid, delta[ci]) / dd[ci]
-            ci = ci[np.abs(a_mid - self.mid_fracs[k, 1]) <= 0.15]
-            if not len(ci):
-                continue
-            # stage 2: all three inner frames are blends with the right weights, small residual
-            M = G[starts[ci, None] + self.mid_offsets[k]] - A[ci, None]  # (c, 3, D)
-            dl = delta[ci]
-            alpha = np.einsum("cfd,cd->cf", M, dl) / dd[ci, None]  # (c, 3)
-            res = M - alpha[..., None] * dl[:, None]
-            res_ratio = np.sqrt(np.einsum("cfd,cfd->cf", res, res) / dd[ci, None])
-            good = (np.abs(alpha - self.mid_fracs[k]) <= 0.15).all(1) & (res_ratio <= 0.3).all(1)
-            ci = ci[good]
-            if not len(ci):
-                continue
-            # the end frames must differ like two shots do, or one of them must be black
-            hist_change = 0.5 * np.abs(H[starts[ci]] - H[ends[ci]]).sum(1)
-            lum_a, lum_b = Y[starts[ci]], Y[ends[ci]]
-            fade = (np.minimum(lum_a, lum_b) < 0.04) & (np.abs(lum_a - lum_b) > 0.08)
-            ok = (hist_change >= 0.3) | fade
-            ci, fade, lum_a, lum_b = ci[ok], fade[ok], lum_a[ok], lum_b[ok]
-            out[ci, 3 * k] = 1.0
-            out[ci, 3 * k + 1] = diff[ci]
-            out[ci, 3 * k + 2] = np.where(fade, np.where(lum_b < lum_a, 1.0, 2.0), 0.0)
+            found = self._blend_window(k, G, H, Y, starts, ends, usable=frame_no >= L - 1)
+            if found is not None:
+                ci, diff, fade_kind = found
+                out[ci, 3 * k] = 1.0
+                out[ci, 3 * k + 1] = diff
+                out[ci, 3 * k + 2] = fade_kind
+        return out
 
-        # colour: Hasler-Suesstrunk colourfulness on the thumbnails, dominant hue
-        rgbf = thumb_u8.reshape(B, -1, 3).astype(np.float32)
-        rg = rgbf[..., 0] - rgbf[..., 1]
-        yb = 0.5 * (rgbf[..., 0] + rgbf[..., 1]) - rgbf[..., 2]
-        colourful = np.sqrt(rg.var(1) + yb.var(1)) + 0.3 * np.sqrt(rg.mean(1) ** 2 + yb.mean(1) ** 2)
-        # dominant hue: hue histogram (summed over V), each bin weighted by its saturation
-        hue_hist = hsv_hist.sum(axis=3) @ _SAT_WEIGHTS  # (B, hue bins)
-        dom = hue_hist.argmax(1)
-        hue_strength = hue_hist[np.arange(B), dom]
-        hue_deg = (dom + 0.5) * (360.0 / _HIST_BINS[0])
-        prev_t = self.scalars.data[self.scalars.n - 1, 0] if self.scalars.n else times[0]
-        dt = np.diff(np.concatenate([[prev_t], times]))
-        self.scalars.extend(np.column_stack(
-            [times, scal[:, 0], scal[:, 1], colourful, hue_deg, hue_strength, scal[:, 2], dt,
-             hd1, pd1]))
-        self.lag_dist.extend(lag)
-        self.blend.extend(out)
+    def _blend_window(self, k, G, H, Y, starts, ends, *, usable):
+        """Frames whose window of length ``windows[k]`` is a blend of its end frames:
+        (indices, end-frame difference, fade kind), or None."""
+        A = G[starts]
+        delta = G[ends] - A  # (B, D)
+        dd = np.einsum("bd,bd->b", delta, delta)
+        diff = np.sqrt(dd / delta.shape[1])
+        ci = np.flatnonzero(usable & (diff >= 0.06))
+        if not len(ci):
+            return None
+        # stage 1: the middle frame must be a half-half blend (cheap, rejects most)
+        mid = G[starts[ci] + self.mid_offsets[k, 1]] - A[ci]
+        a_mid = np.einsum("bd,bd->b", mid, delta[ci]) / dd[ci]
+        ci = ci[np.abs(a_mid - self.mid_fracs[k, 1]) <= 0.15]
+        if not len(ci):
+            return None
+        # stage 2: all three inner frames are blends with the right weights, small residual
+        M = G[starts[ci, None] + self.mid_offsets[k]] - A[ci, None]  # (c, 3, D)
+        dl = delta[ci]
+        alpha = np.einsum("cfd,cd->cf", M, dl) / dd[ci, None]  # (c, 3)
+        res = M - alpha[..., None] * dl[:, None]
+        res_ratio = np.sqrt(np.einsum("cfd,cfd->cf", res, res) / dd[ci, None])
+        good = (np.abs(alpha - self.mid_fracs[k]) <= 0.15).all(1) & (res_ratio <= 0.3).all(1)
+        ci = ci[good]
+        if not len(ci):
+            return None
+        # the end frames must differ like two shots do, or one of them must be black
+        hist_change = 0.5 * np.abs(H[starts[ci]] - H[ends[ci]]).sum(1)
+        lum_a, lum_b = Y[starts[ci]], Y[ends[ci]]
+        fade = (np.minimum(lum_a, lum_b) < 0.04) & (np.abs(lum_a - lum_b) > 0.08)
+        ok = (hist_change >= 0.3) | fade
+        ci, fade, lum_a, lum_b = ci[ok], fade[ok], lum_a[ok], lum_b[ok]
+        return ci, diff[ci], np.where(fade, np.where(lum_b < lum_a, 1.0, 2.0), 0.0)
 
-        self.hist_prev, self.thumb_prev = H[-h0:], T[-h0:]
-        self.blend_prev, self.luma_prev = G[-h0:], Y[-h0:]
-        self.count += B
-        self.reset_batch()
+
+def _dominant_hue(hsv_hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dominant hue (degrees) and its strength per frame, from (B, H, S, V) histograms:
+    the hue histogram (summed over V), each bin weighted by its saturation."""
+    hue_hist = hsv_hist.sum(axis=3) @ _SAT_WEIGHTS  # (B, hue bins)
+    dom = hue_hist.argmax(1)
+    return (dom + 0.5) * (360.0 / _HIST_BINS[0]), hue_hist[np.arange(len(dom)), dom]
 
 
 def analyze_frames(
@@ -464,11 +511,8 @@ def analyze_frames(
             stage.advance()
     batch.flush()
     if batch.count == 0:
-        raise ValueError("the video has no frames")
-    return _decide(
-        batch.scalars.array(), batch.lag_dist.array(), batch.blend.array(),
-        keyframes.frames if keep_keyframes else [], frame_size,
-    )
+        raise NoFramesError("the video has no frames")
+    return _decide(batch.measures(), keyframes.frames if keep_keyframes else [], frame_size)
 
 
 # ----------------------------------------------------------------------------- decisions
@@ -483,38 +527,55 @@ def _local_median(x: np.ndarray, half: int) -> np.ndarray:
     return median_filter(x, size=2 * half + 1, mode="nearest")
 
 
-def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
-    times = S[:, 0].astype(float)
+def _decide(m: FrameMeasures, keyframes, frame_size) -> VideoAnalysis:
+    """From the per-frame numbers to events: cuts (not flashes), transitions, clean motion."""
+    times = m.column("time")
     n = len(times)
-    dts = np.diff(times)
-    frame_dt = float(np.median(dts)) if n > 1 else 1 / 25
+    frame_dt = float(np.median(np.diff(times))) if n > 1 else 1 / 25
     if not frame_dt > 0:
         frame_dt = 1 / 25
-    duration = float(times[-1] + frame_dt)
     fps = 1.0 / frame_dt
-    n_lags = lag.shape[1]
-    K = int(max(1, min(FLASH_LAGS, round(FLASH_MAX_SECONDS * fps))))
+    # frames a flash may last (before/after lags compared)
+    flash_frames = int(max(1, min(FLASH_LAGS, round(FLASH_MAX_SECONDS * fps))))
+    lum = m.column("brightness")
+    d1 = m.lag_distance[:, 0].astype(float)  # distance to the previous frame
+    candidates, flashes = _cut_candidates(d1, m.lag_distance, lum, times, fps, flash_frames)
+    transitions, covered = _transitions(m.blend_passed, lum, times, frame_dt, flashes, flash_frames)
+    # hard cuts: candidates that are not inside a gradual transition
+    cuts = [
+        Cut(float(times[t]), int(t), float(min(1.0, d1[t])))
+        for t in candidates
+        if not (covered[max(0, t - 1)] and covered[min(n - 1, t + 1)])
+    ]
+    motion = _motion_without_events(m.column("motion"), times, cuts, flashes, transitions,
+                                    flash_frames)
+    return VideoAnalysis(
+        times=times,
+        duration=float(times[-1] + frame_dt),
+        brightness=lum,
+        saturation=m.column("saturation"),
+        colourfulness=m.column("colourfulness"),
+        hue=m.column("hue"),
+        hue_strength=m.column("hue_strength"),
+        motion=motion,
+        cuts=cuts,
+        transitions=transitions,
+        flashes=flashes,
+        beats=visual_beats(times, motion, exclude=[c.time for c in cuts] + flashes),
+        keyframes=list(keyframes),
+        frame_size=frame_size,
+    )
 
-    lum = S[:, 1].astype(float)
 
-    # ---- hard-cut candidates: an isolated peak in the frame-to-frame distance
-    d1 = lag[:, 0].astype(float)
-    half = max(3, int(round(0.5 * fps)))
-    level = _local_median(d1, half)
+def _cut_candidates(d1, lag, lum, times, fps: float, flash_frames: int) -> tuple[list[int], list[float]]:
+    """Frames where the picture changes at once and for good (cut candidates), and the times
+    of flashes: changes after which the picture comes back."""
+    n = len(d1)
+    level = _local_median(d1, max(3, int(round(0.5 * fps))))
     flashes: list[float] = []
     candidates: list[int] = []
     for t in np.flatnonzero((d1 > 0.25) & (d1 > 3.0 * level + 0.05)):
-        # does the picture after t come back to the picture before t? (a flash)
-        back = np.inf
-        for a_off in range(0, K + 1):
-            u = t + a_off
-            if u >= n:
-                break
-            for b_off in range(1, K + 2):
-                j = a_off + b_off - 1  # lag index: distance from u to u-1-j = t-b_off
-                if j >= n_lags or t - b_off < 0:
-                    break
-                back = min(back, float(lag[u, j]))
+        back = _distance_back(lag, int(t), flash_frames)
         jump = lum[t] - lum[max(0, t - 1)]
         # the picture comes back (content as before); a bright spike may come back less exactly,
         # since the camera may have moved meanwhile
@@ -531,16 +592,37 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
         if d1[t] < nb + 0.15 or d1[t] < 1.8 * nb:
             continue
         candidates.append(int(t))
+    return candidates, flashes
 
-    # ---- gradual transitions: runs of frames covered by passing blend windows
+
+def _distance_back(lag: np.ndarray, t: int, flash_frames: int) -> float:
+    """How close the frames just after ``t`` come to those just before it (min distance of
+    every pair within ``flash_frames``): small when the change at ``t`` was a flash."""
+    n, n_lags = lag.shape
+    back = np.inf
+    for a_off in range(0, flash_frames + 1):
+        u = t + a_off
+        if u >= n:
+            break
+        for b_off in range(1, flash_frames + 2):
+            j = a_off + b_off - 1  # lag index: distance from u to u-1-j = t-b_off
+            if j >= n_lags or t - b_off < 0:
+                break
+            back = min(back, float(lag[u, j]))
+    return back
+
+
+def _transitions(passed, lum, times, frame_dt: float, flashes: list[float],
+                 flash_frames: int) -> tuple[list[Transition], np.ndarray]:
+    """Gradual transitions: runs of frames covered by passing blend windows (a fade out and
+    in through black split at its darkest frame). Also returns the covered-frame mask."""
+    n = len(times)
     covered = np.zeros(n, bool)
-    passed = blend[:, 0::3] > 0
     for k, L in enumerate(BLEND_WINDOWS):
         for e in np.flatnonzero(passed[:, k]):
             covered[max(0, e - L + 1) : e + 1] = True
-    flash_frames = np.searchsorted(times, flashes)
-    for f in flash_frames:  # the decay of a flash is a brief blend toward white: not a transition
-        covered[max(0, f - 2) : f + K + 2] = False
+    for f in np.searchsorted(times, flashes):  # the decay of a flash is a brief blend toward white
+        covered[max(0, f - 2) : f + flash_frames + 2] = False
     transitions: list[Transition] = []
     run_starts = np.flatnonzero(np.diff(np.concatenate([[0], covered.astype(np.int8)])) == 1)
     run_ends = np.flatnonzero(np.diff(np.concatenate([covered.astype(np.int8), [0]])) == -1)
@@ -548,7 +630,6 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
         # too short to be a transition (the decay of a flash is a brief blend toward white)
         if times[b] - times[a] < max(2.5 * frame_dt, MIN_TRANSITION_SECONDS):
             continue
-        # split a fade out + fade in (through black) at its darkest frame
         pieces = [(a, b)]
         seg = lum[a : b + 1]
         m = a + int(np.argmin(seg))
@@ -564,47 +645,28 @@ def _decide(S, lag, blend, keyframes, frame_size) -> VideoAnalysis:
             else:
                 kind = "dissolve"
             transitions.append(Transition(float(times[pa]), float(times[pb]), int(pa), int(pb), kind))
+    return transitions, covered
 
-    # ---- hard cuts: candidates that are not inside a gradual transition
-    cuts = [
-        Cut(float(times[t]), int(t), float(min(1.0, d1[t])))
-        for t in candidates
-        if not (covered[max(0, t - 1)] and covered[min(n - 1, t + 1)])
-    ]
 
-    # ---- motion: remove cuts, flashes and transitions (they are not motion)
-    motion = S[:, 6].astype(float).copy()
+def _motion_without_events(motion, times, cuts, flashes, transitions, flash_frames: int) -> np.ndarray:
+    """The motion curve with cuts, flashes and transitions interpolated over: they change the
+    pixels without anything moving."""
+    n = len(times)
+    motion = motion.copy()
     bad = np.zeros(n, bool)
     bad[0] = True
     for c in cuts:
         bad[c.frame : c.frame + 1] = True
     for f in flashes:
         i = int(np.searchsorted(times, f))
-        bad[max(0, i - 1) : min(n, i + K + 2)] = True
-    for tr in transitions:  # a blend changes pixels without anything moving
+        bad[max(0, i - 1) : min(n, i + flash_frames + 2)] = True
+    for tr in transitions:
         bad[tr.start_frame : tr.end_frame + 1] = True
     if bad.all():
         motion[:] = 0.0
     elif bad.any():
         motion[bad] = np.interp(np.flatnonzero(bad), np.flatnonzero(~bad), motion[~bad])
-
-    beats = visual_beats(times, motion, exclude=[c.time for c in cuts] + flashes)
-    return VideoAnalysis(
-        times=times,
-        duration=duration,
-        brightness=S[:, 1].astype(float),
-        saturation=S[:, 2].astype(float),
-        colourfulness=S[:, 3].astype(float),
-        hue=S[:, 4].astype(float),
-        hue_strength=S[:, 5].astype(float),
-        motion=motion,
-        cuts=cuts,
-        transitions=transitions,
-        flashes=flashes,
-        beats=beats,
-        keyframes=list(keyframes),
-        frame_size=frame_size,
-    )
+    return motion
 
 
 def visual_beats(
@@ -682,9 +744,7 @@ def analyze_video(
             keep_keyframes=keep_keyframes,
             progress=progress,
         )
-    except ValueError as exc:
-        if "no frames" in str(exc):
-            raise BadInputError(path, "the video has no frames") from None
-        raise
+    except NoFramesError:
+        raise BadInputError(path, "the video has no frames") from None
     return result
 

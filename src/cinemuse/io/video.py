@@ -512,49 +512,51 @@ def write_video(
     rate = video_fps_fraction(fps)
     audio = _check_audio(audio, sample_rate)
     out = check_output_path(path, force=force)
-    frames = iter(frames)
     with progress.stage("Writing video") as stage, atomic_output(out, force=force) as tmp:
-        from av.video.reformatter import VideoReformatter
-
-        to_yuv = VideoReformatter()  # one swscale context for all frames
         container = av.open(str(tmp), mode="w", options=_container_options(out))
         try:
-            stream = None
-            track = None
-            n = 0
-            shape = None
-            for item in frames:
-                rgb = item[1] if isinstance(item, tuple) else item
-                rgb = _as_rgb_frame(rgb)
-                if stream is None:
-                    shape = rgb.shape
-                    stream = _add_h264_stream(container, rate, rgb.shape[1], rgb.shape[0], crf, preset)
-                    if audio is not None:
-                        track = _AudioTrack(container, audio, int(sample_rate))
-                elif rgb.shape != shape:
-                    raise ValueError(f"frame {n} has shape {rgb.shape}, the first had {shape}")
-                frame = av.VideoFrame.from_ndarray(_even(rgb), format="rgb24")
-                frame = to_yuv.reformat(
-                    frame, format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG"
-                )
-                frame.pts = n
-                frame.time_base = 1 / rate
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-                n += 1
-                if track is not None:
-                    track.write_until(n / rate)
-                stage.advance()
-            if stream is None:
-                raise ValueError("write_video got no frames")
-            for packet in stream.encode(None):
-                container.mux(packet)
-            if track is not None:
-                track.write_until(n / rate)
-                track.flush()
+            _encode_frames(container, iter(frames), rate, crf=crf, preset=preset, audio=audio,
+                           sample_rate=sample_rate, stage=stage)
         finally:
             container.close()
     return out
+
+
+def _encode_frames(container, frames: Iterator, rate: Fraction, *, crf: int, preset: str,
+                   audio: np.ndarray | None, sample_rate: int | None, stage) -> int:
+    """Encode ``frames`` into ``container`` (and ``audio`` interleaved); returns the count."""
+    from av.video.reformatter import VideoReformatter
+
+    to_yuv = VideoReformatter()  # one swscale context for all frames
+    stream = track = shape = None
+    n = 0
+    for item in frames:
+        rgb = _as_rgb_frame(item[1] if isinstance(item, tuple) else item)
+        if stream is None:
+            shape = rgb.shape
+            stream = _add_h264_stream(container, rate, rgb.shape[1], rgb.shape[0], crf, preset)
+            if audio is not None:
+                track = _AudioTrack(container, audio, int(sample_rate))
+        elif rgb.shape != shape:
+            raise ValueError(f"frame {n} has shape {rgb.shape}, the first had {shape}")
+        frame = av.VideoFrame.from_ndarray(_even(rgb), format="rgb24")
+        frame = to_yuv.reformat(frame, format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+        frame.pts = n
+        frame.time_base = 1 / rate
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        n += 1
+        if track is not None:
+            track.write_until(n / rate)
+        stage.advance()
+    if stream is None:
+        raise ValueError("write_video got no frames")
+    for packet in stream.encode(None):
+        container.mux(packet)
+    if track is not None:
+        track.write_until(n / rate)
+        track.flush()
+    return n
 
 
 def _as_rgb_frame(rgb) -> np.ndarray:
@@ -639,8 +641,7 @@ def replace_audio(
     elif sample_rate is None or int(sample_rate) <= 0:
         raise ValueError("sample_rate is required with audio")
     out = check_output_path(out_path, force=force)
-    info = probe_video(video_path)
-    src = info.path
+    src = probe_video(video_path).path
     if out.exists() and out.resolve() == src.resolve():
         raise OutputError(out, "is the input video; choose another output name")
     duration = _video_span(src)
@@ -658,47 +659,50 @@ def replace_audio(
     ) as tmp:
         _, source = open_input(src)
         try:
-            vin = _video_stream(src, source)
             target = av.open(str(tmp), mode="w", options=_container_options(out))
             try:
-                try:
-                    vout = target.add_stream_from_template(vin)
-                except (av.error.FFmpegError, ValueError) as exc:
-                    raise BadInputError(
-                        src, f"its video stream cannot be copied ({ffmpeg_text(exc)})"
-                    ) from None
-                start = vin.start_time or 0
-                track = _AudioTrack(
-                    target, blocks, int(sample_rate), start=float(start * vin.time_base), channels=channels
-                )
-                reported = 0.0
-                for packet in source.demux(vin):
-                    if packet.dts is None and packet.pts is None:
-                        continue  # the demuxer's end-of-stream marker, no data
-                    t = float(((packet.dts if packet.dts is not None else packet.pts) - start) * vin.time_base)
-                    if track.written < (t + _AUDIO_LEAD / 2) * track.rate:
-                        # in bursts, ahead of the picture: one encoder call per video frame
-                        # would cost more Python than the copy itself
-                        track.write_until(min(max(t, 0.0) + _AUDIO_LEAD, duration))
-                    packet.stream = vout
-                    try:
-                        target.mux(packet)
-                    except av.error.FFmpegError as exc:
-                        raise BadInputError(
-                            src,
-                            f"its {vin.codec_context.name} video cannot be copied into "
-                            f"{out.suffix or 'this container'} ({ffmpeg_text(exc)})",
-                        ) from None
-                    if t - reported >= 1.0:
-                        stage.advance(t - reported)
-                        reported = t
-                track.write_until(duration)
-                track.flush()
+                _remux(src, source, target, out, blocks, int(sample_rate), channels, duration, stage)
             finally:
                 target.close()
         finally:
             source.close()
     return out
+
+
+def _remux(src: Path, source, target, out: Path, blocks, sample_rate: int, channels: int,
+           duration: float, stage) -> None:
+    """Copy the video packets of ``source`` into ``target`` and encode ``blocks`` beside them,
+    a little ahead of the picture, up to ``duration``."""
+    vin = _video_stream(src, source)
+    try:
+        vout = target.add_stream_from_template(vin)
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise BadInputError(src, f"its video stream cannot be copied ({ffmpeg_text(exc)})") from None
+    start = vin.start_time or 0
+    track = _AudioTrack(target, blocks, sample_rate, start=float(start * vin.time_base), channels=channels)
+    reported = 0.0
+    for packet in source.demux(vin):
+        if packet.dts is None and packet.pts is None:
+            continue  # the demuxer's end-of-stream marker, no data
+        t = float(((packet.dts if packet.dts is not None else packet.pts) - start) * vin.time_base)
+        if track.written < (t + _AUDIO_LEAD / 2) * track.rate:
+            # in bursts, ahead of the picture: one encoder call per video frame
+            # would cost more Python than the copy itself
+            track.write_until(min(max(t, 0.0) + _AUDIO_LEAD, duration))
+        packet.stream = vout
+        try:
+            target.mux(packet)
+        except av.error.FFmpegError as exc:
+            raise BadInputError(
+                src,
+                f"its {vin.codec_context.name} video cannot be copied into "
+                f"{out.suffix or 'this container'} ({ffmpeg_text(exc)})",
+            ) from None
+        if t - reported >= 1.0:
+            stage.advance(t - reported)
+            reported = t
+    track.write_until(duration)
+    track.flush()
 
 
 def _video_span(p: Path) -> float:

@@ -484,6 +484,26 @@ def _cache_key(paths: list[Path], cfg: Config) -> str:
     return h.hexdigest()[:12]
 
 
+def train_step(model, opt, arrays, idx, centres, weights, cfg: Config) -> float:
+    """One optimiser step on the crops ``idx``; returns the loss."""
+    import torch
+
+    model.train()
+    batch = {k: torch.from_numpy(np.asarray(arrays[k][idx], dtype=np.float32)) for k in ("s4", "s8", "s16", "s32", "light", "ab")}
+    logits = model(batch["s4"], batch["s8"], batch["s16"], batch["s32"], batch["light"])
+    ab8 = torch.nn.functional.avg_pool2d(batch["ab"], 2)  # (N, 2, h/8, w/8)
+    target, nearest = soft_targets(ab8, centres, cfg)
+    ce = -(target * torch.log_softmax(logits, 1)).sum(1)  # (N, h, w)
+    # the mean of the distribution is what gets shipped (temperature ~1): make it a
+    # good least-squares colour too, not only the bins' likelihood
+    sq = ((expected_ab(logits, centres) - ab8) ** 2).sum(1) / 100.0  # (N, h, w)
+    loss = (ce * weights[nearest]).mean() + cfg.l2_weight * sq.mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return float(loss.detach())
+
+
 def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, progress=SILENT, config: Config | None = None) -> dict:
     """Train the decoder and write its ONNX file; returns a summary dict (figures, paths)."""
     import copy
@@ -523,22 +543,9 @@ def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, pro
     t1 = time.time()
     with progress.stage("Training the colour decoder", total=cfg.steps) as stage:
         for step in range(cfg.steps):
-            model.train()
             idx = np.sort(order_rng.choice(train_idx, size=cfg.batch, replace=False))
-            batch = {k: torch.from_numpy(np.asarray(arrays[k][idx], dtype=np.float32)) for k in ("s4", "s8", "s16", "s32", "light", "ab")}
-            logits = model(batch["s4"], batch["s8"], batch["s16"], batch["s32"], batch["light"])
-            ab8 = torch.nn.functional.avg_pool2d(batch["ab"], 2)  # (N, 2, h/8, w/8)
-            target, nearest = soft_targets(ab8, centres, cfg)
-            ce = -(target * torch.log_softmax(logits, 1)).sum(1)  # (N, h, w)
-            # the mean of the distribution is what gets shipped (temperature ~1): make it a
-            # good least-squares colour too, not only the bins' likelihood
-            sq = ((expected_ab(logits, centres) - ab8) ** 2).sum(1) / 100.0  # (N, h, w)
-            loss = (ce * weights[nearest]).mean() + cfg.l2_weight * sq.mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            losses.append(train_step(model, opt, arrays, idx, centres, weights, cfg))
             sched.step()
-            losses.append(float(loss.detach()))
             stage.advance()
             if (step + 1) % cfg.eval_every == 0 or step == cfg.steps - 1:
                 score = quick_score(model, photos, centres_np, mean_ab)

@@ -109,11 +109,19 @@ def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
 
 
 def colourfulness(rgb: np.ndarray) -> float:
-    """Hasler & Süsstrunk (2003) colourfulness M of an RGB image (0 = grey; ~30+ = quite colourful)."""
-    x = np.asarray(rgb, dtype=np.float64)
+    """Hasler & Süsstrunk (2003) colourfulness M of an RGB image (0 = grey; ~30+ = quite colourful).
+
+    ``rg = R - G``, ``yb = (R + G)/2 - B`` on the 0..255 scale; ``M = sigma_rgyb + 0.3 mu_rgyb``.
+    """
+    return float(colourfulness_batch(np.asarray(rgb).reshape(1, -1, 3))[0])
+
+
+def colourfulness_batch(images: np.ndarray) -> np.ndarray:
+    """:func:`colourfulness` of each of ``images``, shape (B, ..., 3) on 0..255 -> (B,)."""
+    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1, 3)
     rg = x[..., 0] - x[..., 1]
     yb = 0.5 * (x[..., 0] + x[..., 1]) - x[..., 2]
-    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+    return np.hypot(rg.std(1), yb.std(1)) + 0.3 * np.hypot(rg.mean(1), yb.mean(1))
 
 
 def psnr(a: np.ndarray, b: np.ndarray, *, peak: float = 255.0) -> float:
@@ -138,6 +146,23 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, *, radius: int, eps: float
     -------
     np.ndarray, same shape as ``src``, float32
     """
+    a, b = guided_filter_coefficients(guide, src, radius=radius, eps=eps)
+    guide = guide.astype(np.float32)
+    return a * (guide[..., None] if a.ndim == 3 else guide) + b
+
+
+def guided_filter_coefficients(
+    guide: np.ndarray, src: np.ndarray, *, radius: int, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The guided filter's smoothed linear model: ``src ~ a * guide + b`` per pixel.
+
+    Returned apart so that they can be fitted at a small size and upsampled before being
+    applied to a large guide (He & Sun 2015, "fast guided filter").
+
+    Returns
+    -------
+    (a, b) : np.ndarray, each the shape of ``src``, float32
+    """
     import cv2
 
     size = (2 * radius + 1, 2 * radius + 1)
@@ -149,15 +174,10 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, *, radius: int, eps: float
     src = src.astype(np.float32)
     mean_i = box(guide)
     var_i = box(guide * guide) - mean_i * mean_i
-    if src.ndim == 3:
-        mean_i3, var_i3, guide3 = mean_i[..., None], var_i[..., None], guide[..., None]
-        mean_p = box(src)
-        cov = box(guide3 * src) - mean_i3 * mean_p
-        a = cov / (var_i3 + eps)
-        b = mean_p - a * mean_i3
-        return box(a) * guide3 + box(b)
+    if src.ndim == 3:  # one pair of coefficients per channel
+        mean_i, var_i, guide = mean_i[..., None], var_i[..., None], guide[..., None]
     mean_p = box(src)
     cov = box(guide * src) - mean_i * mean_p
     a = cov / (var_i + eps)
     b = mean_p - a * mean_i
-    return box(a) * guide + box(b)
+    return box(a), box(b)

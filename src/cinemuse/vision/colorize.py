@@ -331,21 +331,10 @@ def guided_upsample(prediction: ChromaPrediction, lightness: np.ndarray, *, radi
     """
     import cv2
 
+    from cinemuse.vision.color import guided_filter_coefficients
+
     guide = prediction.lightness / 100.0
-    ab = prediction.ab
-    # fit ab ≈ A * guide + B per window (one pair of coefficients per channel)
-    size = (2 * radius + 1, 2 * radius + 1)
-
-    def box(x):
-        return cv2.boxFilter(x, -1, size, borderType=cv2.BORDER_REFLECT)
-
-    mean_i = box(guide)
-    var_i = box(guide * guide) - mean_i * mean_i
-    mean_p = box(ab)
-    cov = box(guide[..., None] * ab) - mean_i[..., None] * mean_p
-    a = cov / (var_i[..., None] + eps)
-    b = mean_p - a * mean_i[..., None]
-    a, b = box(a), box(b)
+    a, b = guided_filter_coefficients(guide, prediction.ab, radius=radius, eps=eps)
     h, w = lightness.shape
     if (h, w) != guide.shape:
         a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
