@@ -103,89 +103,87 @@ class Kind:
 
 # ----------------------------------------------------------------------------- runners
 # Each runner: (inputs, options, out_dir, stem, progress) -> summary dict. ``inputs`` are the
-# uploaded files (studio-named paths), ``stem`` a safe base name for the outputs.
-
-
-def _as_dict(result: Any) -> dict[str, Any]:
-    """Pipelines return frozen results with ``to_dict()`` (or, before that, plain dicts)."""
-    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+# uploaded files (studio-named paths), ``stem`` a safe base name for the outputs. They call
+# only cinemuse's public API (``import cinemuse``), as a script would.
 
 
 def run_score(inputs, options, out_dir: Path, stem: str, progress) -> dict:
     import json
 
-    from cinemuse.pipelines.score import ScoreOptions, parse_mood, score_video
+    import cinemuse
 
-    if options["tempo"] is not None and not 30 <= options["tempo"] <= 240:
-        raise UsageError("--tempo must be between 30 and 240 bpm")
     cues = out_dir / f"{stem}_cues"
-    opts = ScoreOptions(
-        style=options["style"], mood=parse_mood(options["mood"]), tempo=options["tempo"],
+    opts = cinemuse.ScoreOptions(
+        style=options["style"], mood=options["mood"], tempo=options["tempo"],
         seed=options["seed"], intensity=options["intensity"], duck_db=options["duck"],
         replace_audio=options["replace-audio"],
         audio_out=out_dir / f"{stem}_soundtrack.wav", midi_out=out_dir / f"{stem}_music.mid",
         stems_dir=out_dir / f"{stem}_stems" if options["stems"] else None, cue_sheet=cues,
     )
-    summary = _as_dict(score_video(inputs[0], out_dir / f"{stem}_scored.mp4", opts, progress=progress))
+    summary = cinemuse.score_video(inputs[0], out_dir / f"{stem}_scored.mp4", opts,
+                                   progress=progress).to_dict()
     record = json.loads(cues.with_name(cues.name + ".json").read_text())
-    summary["cues"] = {k: record[k] for k in ("duration", "tempo", "meter", "first_downbeat",
-                                               "sections", "cuts", "hits")}
+    summary["cues"] = {k: record[k] for k in ("duration", "frames", "tempo", "meter",
+                                               "first_downbeat", "sections", "cuts", "hits")}
     return summary
 
 
 def run_compose(inputs, options, out_dir: Path, stem: str, progress) -> dict:
-    from cinemuse.pipelines.compose import build_cue, compose_to_file, parse_instruments
+    import cinemuse
 
-    cue = build_cue(
+    cue = cinemuse.build_cue(
         duration=options["duration"], tempo=options["tempo"], key=options["key"],
         mode=options["mode"], mood=options["mood"], style=options["style"], seed=options["seed"],
         loop=options["loop"],
     )
-    name = f"music_{options['mood'] or 'auto'}_{options['seed']}"
-    summary = _as_dict(compose_to_file(
-        cue, out_dir / f"{name}.wav", instruments=parse_instruments(options["instruments"]),
-        stems_dir=out_dir / f"{name}_stems" if options["stems"] else None, progress=progress))
-    compose_to_file(cue, out_dir / f"{name}.mid", instruments=parse_instruments(options["instruments"]))
+    name = f"music_{(options['mood'] or 'auto').replace(',', '_')}_{options['seed']}"
+    summary = cinemuse.compose(
+        out_dir / f"{name}.wav", cue, instruments=options["instruments"],
+        stems_dir=out_dir / f"{name}_stems" if options["stems"] else None, progress=progress).to_dict()
+    cinemuse.compose(out_dir / f"{name}.mid", cue, instruments=options["instruments"])
     return summary
 
 
 def run_cover(inputs, options, out_dir: Path, stem: str, progress) -> dict:
-    from cinemuse.pipelines.cover import make_covers
+    import cinemuse
 
-    return _as_dict(make_covers(
+    return cinemuse.make_covers(
         inputs[0], out_dir / f"{stem}_cover.png", variants=options["variants"], seed=options["seed"],
         look=options["look"], title=options["title"], artist=options["artist"],
-        text_colour=options["text-color"], progress=progress))
+        text_colour=options["text-color"], progress=progress).to_dict()
 
 
 def run_analyze(inputs, options, out_dir: Path, stem: str, progress) -> dict:
     import json
 
-    from cinemuse.pipelines.analyze import analyze_file
+    import cinemuse
 
-    profile = _as_dict(analyze_file(inputs[0], progress=progress))
+    profile = cinemuse.analyze_song(inputs[0], progress=progress).to_dict()
     (out_dir / f"{stem}_analysis.json").write_text(json.dumps(profile, indent=2, default=float))
     return profile
 
 
 def run_colorize(inputs, options, out_dir: Path, stem: str, progress) -> dict:
-    from cinemuse.pipelines.colorize import colorize_file, is_video_path
+    import cinemuse
 
-    suffix = ".mp4" if is_video_path(inputs[0]) else ".png"
-    return _as_dict(colorize_file(
+    suffix = ".png" if inputs[0].suffix.lower() in _PICTURE_SUFFIXES else ".mp4"
+    return cinemuse.colorize_file(
         inputs[0], out_dir / f"{stem}_colour{suffix}", references=list(inputs[1:]),
         saturation=options["saturation"], temperature=options["temperature"],
-        work_side=options["work-size"], key_interval=options["key-interval"], progress=progress))
+        work_side=options["work-size"], key_interval=options["key-interval"], progress=progress).to_dict()
 
 
 def run_restore(inputs, options, out_dir: Path, stem: str, progress) -> dict:
-    from cinemuse.pipelines.restore import restore_file
+    import cinemuse
 
     steps = (["negative"] if options["negative"] else []) + [
         s for s in ("scratches", "denoise", "levels") if options[s]]
     negative = {"color": "colour"}.get(options["negative"], options["negative"])
-    return _as_dict(restore_file(inputs[0], out_dir / f"{stem}_restored.png", steps=steps or None,
-                                 negative=negative, progress=progress))
+    return cinemuse.restore_file(inputs[0], out_dir / f"{stem}_restored.png", steps=steps or None,
+                                 negative=negative, progress=progress).to_dict()
+
+
+_PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif")
 
 
 # ----------------------------------------------------------------------------- the table
