@@ -61,7 +61,6 @@ def _error(status: int, message: str):
 
 
 def create_app(studio: Studio):
-    from cinemuse.studio.jobs import TERMINAL
     from cinemuse.studio.kinds import KINDS
 
     app = FastAPI(title="cinemuse studio", version=__version__, docs_url=None, redoc_url=None,
@@ -91,6 +90,13 @@ def create_app(studio: Studio):
     def kinds() -> dict[str, Any]:
         return {"version": __version__, "max_upload_bytes": studio.max_upload,
                 "kinds": [k.describe() for k in KINDS.values()]}
+
+    _job_routes(app, studio)
+    return app
+
+
+def _job_routes(app, studio: Studio) -> None:
+    from cinemuse.studio.jobs import TERMINAL
 
     @app.post("/api/jobs", status_code=201, summary="Start a job (multipart: kind, options, files)")
     async def create_job(request: Request):
@@ -142,8 +148,6 @@ def create_app(studio: Studio):
         name = record["name"].replace("/", "_")
         return FileResponse(path, media_type=record["type"], filename=name,
                             content_disposition_type="attachment" if download else "inline")
-
-    return app
 
 
 async def _create_job(studio: Studio, request) -> Any:

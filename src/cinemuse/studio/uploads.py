@@ -71,58 +71,8 @@ async def read_form(chunks: AsyncIterator[bytes], content_type: str, folder: Pat
         return await _read_urlencoded(chunks)
     if ctype != b"multipart/form-data" or not params.get(b"boundary"):
         raise BadForm("the body must be multipart/form-data")
-    form = Form()
-    part: dict = {}
-    header: dict = {"field": b"", "value": b""}
-
-    def on_part_begin():
-        part.clear()
-        part.update(headers={}, buf=bytearray(), file=None)
-
-    def on_header_field(data, start, end):
-        header["field"] += data[start:end]
-
-    def on_header_value(data, start, end):
-        header["value"] += data[start:end]
-
-    def on_header_end():
-        part["headers"][header["field"].decode("latin-1").lower()] = header["value"]
-        header.update(field=b"", value=b"")
-
-    def on_headers_finished():
-        _, disp = parse_options_header(part["headers"].get("content-disposition", b""))
-        part["name"] = disp.get(b"name", b"").decode("utf-8", "replace")
-        filename = disp.get(b"filename")
-        if filename is not None:
-            if part["name"] != "files":
-                raise BadForm(f"unexpected file field {part['name']!r}; files go in 'files'")
-            if len(form.files) >= MAX_FILES:
-                raise BadForm(f"at most {MAX_FILES} files per job")
-            client = filename.decode("utf-8", "replace")
-            path = folder / f"{len(form.files)}{safe_suffix(client)}"
-            part["file"] = path.open("xb")
-            form.files.append(Upload(path, client))
-
-    def on_part_data(data, start, end):
-        if part["file"] is not None:
-            part["file"].write(data[start:end])
-        else:
-            part["buf"] += data[start:end]
-            if len(part["buf"]) > MAX_FIELD_BYTES:
-                raise BadForm(f"field {part['name']!r} is too long")
-
-    def on_part_end():
-        if part["file"] is not None:
-            part["file"].close()
-        else:
-            form.fields[part["name"]] = part["buf"].decode("utf-8", "replace")
-
-    parser = MultipartParser(params[b"boundary"], {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field,
-        "on_header_value": on_header_value, "on_header_end": on_header_end,
-        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
-        "on_part_end": on_part_end,
-    })
+    writer = _PartWriter(folder)
+    parser = MultipartParser(params[b"boundary"], writer.callbacks())
     received = 0
     try:
         async for chunk in chunks:
@@ -136,9 +86,71 @@ async def read_form(chunks: AsyncIterator[bytes], content_type: str, folder: Pat
     except Exception as exc:  # the parser's own errors: a malformed body
         raise BadForm(f"malformed multipart body ({exc})") from None
     finally:
-        if part.get("file") is not None and not part["file"].closed:
-            part["file"].close()
-    return form
+        writer.close()
+    return writer.form
+
+
+class _PartWriter:
+    """python-multipart's callbacks: text fields into memory, files straight to disk."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.form = folder, Form()
+        self.headers: dict[str, bytes] = {}
+        self.name, self.buf, self.file = "", bytearray(), None
+        self.field, self.value = b"", b""
+
+    def callbacks(self) -> dict:
+        return {name: getattr(self, name) for name in (
+            "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
+            "on_headers_finished", "on_part_data", "on_part_end")}
+
+    def on_part_begin(self):
+        self.headers, self.buf, self.file = {}, bytearray(), None
+
+    def on_header_field(self, data, start, end):
+        self.field += data[start:end]
+
+    def on_header_value(self, data, start, end):
+        self.value += data[start:end]
+
+    def on_header_end(self):
+        self.headers[self.field.decode("latin-1").lower()] = self.value
+        self.field, self.value = b"", b""
+
+    def on_headers_finished(self):
+        from python_multipart.multipart import parse_options_header
+
+        _, disp = parse_options_header(self.headers.get("content-disposition", b""))
+        self.name = disp.get(b"name", b"").decode("utf-8", "replace")
+        filename = disp.get(b"filename")
+        if filename is None:
+            return
+        if self.name != "files":
+            raise BadForm(f"unexpected file field {self.name!r}; files go in 'files'")
+        if len(self.form.files) >= MAX_FILES:
+            raise BadForm(f"at most {MAX_FILES} files per job")
+        client = filename.decode("utf-8", "replace")
+        path = self.folder / f"{len(self.form.files)}{safe_suffix(client)}"  # never the client's name
+        self.file = path.open("xb")
+        self.form.files.append(Upload(path, client))
+
+    def on_part_data(self, data, start, end):
+        if self.file is not None:
+            self.file.write(data[start:end])
+            return
+        self.buf += data[start:end]
+        if len(self.buf) > MAX_FIELD_BYTES:
+            raise BadForm(f"field {self.name!r} is too long")
+
+    def on_part_end(self):
+        if self.file is not None:
+            self.file.close()
+        else:
+            self.form.fields[self.name] = self.buf.decode("utf-8", "replace")
+
+    def close(self):
+        if self.file is not None and not self.file.closed:
+            self.file.close()
 
 
 async def _read_urlencoded(chunks: AsyncIterator[bytes]) -> Form:
