@@ -120,6 +120,7 @@ class SongProfile:
     spectrum: np.ndarray = field(repr=False)  # (n_slices, n_bands) log-mel 0..1, time-major
     chroma: np.ndarray = field(repr=False)  # (12, n_slices) chroma 0..1, beat-synchronous
     chroma_mean: np.ndarray = field(repr=False)  # (12,) song-average chroma 0..1
+    tags: Any = field(default=None, repr=False)  # analysis.tags.SongTags, set by the pipeline
 
     def to_dict(self, *, arrays: bool = False) -> dict[str, Any]:
         """Plain JSON-able dict; ``arrays=True`` also includes the drawing summaries."""
@@ -157,6 +158,8 @@ class SongProfile:
                 "brightness_hz": [round(float(x), 1) for x in self.brightness_curve],
             },
         }
+        if self.tags is not None:
+            out["tags"] = self.tags.to_dict()
         if arrays:
             out["spectrum"] = np.round(self.spectrum, 3).tolist()
             out["chroma"] = np.round(self.chroma, 3).tolist()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "describe a song: tempo, beats, key, loudness, sections, mood"
+HELP = "describe a song: tempo, beats, key, loudness, sections, mood, genre tags"
 DESCRIPTION = """\
 Describe a song (any audio FFmpeg reads): tempo and beat times, bars, key and mode with a
 confidence, integrated loudness (LUFS) and a loudness curve, energy, onset density and
-brightness curves, sections, and a mood estimate (valence / arousal) with its basis.
+brightness curves, sections, a mood estimate (valence / arousal) with its basis, and genre,
+mood and instrument tags from the musicnn taggers (Million Song Dataset and MagnaTagATune).
 
   cinemuse analyze song.mp3
   cinemuse analyze song.mp3 --json > song.json
@@ -45,4 +46,13 @@ def describe(result: dict) -> str:
         f"  sections  {secs}",
         f"  mood      valence {m['valence']:+.2f}, arousal {m['arousal']:+.2f}, "
         f"intensity {m['intensity']:.2f}  (rule-based; see --json 'mood.basis')",
-    ])
+    ] + _describe_tags(result.get("tags")))
+
+
+def _describe_tags(tags: dict | None) -> list[str]:
+    if not tags:
+        return []
+    top = lambda model: ", ".join(f"{t} {p:.2f}" for t, p in list(tags[model].items())[:5])  # noqa: E731
+    return [f"  genre     {tags['genre']}  (musicnn tags; see --json 'tags')",
+            f"  tags      {top('msd')}",
+            f"            {top('mtt')}"]

