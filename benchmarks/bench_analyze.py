@@ -1,7 +1,7 @@
 """How accurate is `cinemuse analyze`? Key, tempo and beats on rendered corpus tunes.
 
 Pieces (ground truth from the score, never from audio):
-* POP909 songs (``/work/shared/data/music/pop909``) with a single annotated key, ids 801..909
+* POP909 songs (``music/pop909`` in the shared data folder, see ``datadir.py``) with a single annotated key, ids 801..909
   (held out: we tuned nothing on them); beats from ``beat_midi.txt``, tempo = 60 / median
   inter-beat interval, key from ``key_audio.txt``.  The first ``--seconds`` of music.
 * Bach chorales from music21's corpus, rendered at a tempo drawn per piece (seeded) from
@@ -31,8 +31,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from datadir import add_data_dir_argument, data_dir
 
-POP909 = Path("/work/shared/data/music/pop909")
+POP909 = Path("music/pop909")  # under the data folder; main() makes it absolute (--data-dir)
 SR = 44100
 
 # (name, programs for melody / chords / bass, drums?, mix style) -- several instrumentations
@@ -225,7 +226,10 @@ def main(argv=None) -> int:
     parser.add_argument("--pop909", type=int, default=24)
     parser.add_argument("--chorales", type=int, default=12)
     parser.add_argument("--seconds", type=float, default=60.0)
+    add_data_dir_argument(parser)
     args = parser.parse_args(argv)
+    global POP909
+    POP909 = data_dir(args.data_dir) / "music" / "pop909"
 
     import mir_eval
 

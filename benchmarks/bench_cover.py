@@ -34,8 +34,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from datadir import add_data_dir_argument, data_dir
 
-POP909 = Path("/work/shared/data/music/pop909")
+POP909 = Path("music/pop909")  # under the data folder; main() makes it absolute (--data-dir)
 SR = 44100
 NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 FLAT = {"Db": 1, "Gb": 6, "Cb": 11, "Fb": 4, "Ab": 8, "Bb": 10, "Eb": 3}
@@ -152,7 +153,10 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--timing-only", action="store_true",
                         help="only the 4-minute timing (run it without nice: it measures wall time)")
+    add_data_dir_argument(parser)
     args = parser.parse_args(argv)
+    global POP909
+    POP909 = data_dir(args.data_dir) / "music" / "pop909"
     if args.timing_only:
         args.pairs = 0
 

@@ -36,8 +36,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from cinemuse.analysis.video import analyze_video  # noqa: E402
 from cinemuse.pipelines.demo import MOVES, Edit, Shot  # noqa: E402
 from tests.score.clips import f1, match_intervals, match_points, true_cut_times, write_edit  # noqa: E402
+from datadir import add_data_dir_argument, data_dir  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "images"
+DATA = Path("images")  # under the shared data folder; main() makes it absolute (--data-dir)
 CACHE = ROOT / ".cache" / "bench_cuts"
 RATES = [("23.976", Fraction(24000, 1001), False), ("25", Fraction(25), False),
          ("29.97", Fraction(30000, 1001), False), ("60", Fraction(60), False),
@@ -159,7 +160,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter videos (20 s instead of 60 s)")
     parser.add_argument("--seed", type=int, default=1)
+    add_data_dir_argument(parser)
     args = parser.parse_args()
+    global DATA
+    DATA = data_dir(args.data_dir) / "images"
     duration = 20.0 if args.quick else 60.0
     photos = load_photos()
     CACHE.mkdir(parents=True, exist_ok=True)

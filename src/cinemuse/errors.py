@@ -59,6 +59,12 @@ class NotBuiltError(CinemuseError):
     exit_code = EXIT_USAGE
 
 
+class InstallError(CinemuseError):
+    """A package the job needs is not installed; the message gives the command to run."""
+
+    exit_code = EXIT_INTERNAL
+
+
 class ModelMissingError(CinemuseError):
     """Shipped weights are missing from the install (a packaging bug or an unbuilt asset)."""
 

@@ -10,6 +10,6 @@ import pytest
 
 @pytest.fixture
 def pip_only_soundfont(monkeypatch):
-    """Render with pretty_midi's bundled TimGM6mb: the soundfont every install has (and
-    quick to load); a Debian soundfont, when present, is used outside the tests."""
+    """Render with pretty_midi's small TimGM6mb: quick to load, for tests about the
+    engine rather than the sound (the shipped FluidR3 is used outside the tests)."""
     monkeypatch.setenv("CINEMUSE_SOUNDFONT", str(Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"))

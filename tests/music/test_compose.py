@@ -24,8 +24,8 @@ SR = 44100
 
 @pytest.fixture(autouse=True)
 def _pip_only_soundfont(monkeypatch):
-    """Render with pretty_midi's bundled TimGM6mb: the soundfont every install has (and
-    quick to load); a Debian soundfont, when present, is used outside the tests."""
+    """Render with pretty_midi's small TimGM6mb: quick to load, for tests about the
+    engine rather than the sound (the shipped FluidR3 is used outside the tests)."""
     from pathlib import Path
 
     monkeypatch.setenv("CINEMUSE_SOUNDFONT", str(Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"))

@@ -328,40 +328,6 @@ def novelty_boundaries(features: np.ndarray, *, n_boundaries: int, kernel_half: 
     return np.asarray(sorted(chosen), dtype=np.int64)
 
 
-def _rbj_biquad(kind: str, *, fc: float, q: float, gain_db: float, sr: int):
-    """RBJ-cookbook biquad coefficients (b, a), as used for the BS.1770 K-weighting."""
-    a_gain = 10 ** (gain_db / 40.0)
-    w0 = 2 * np.pi * fc / sr
-    alpha = np.sin(w0) / (2 * q)
-    cw = np.cos(w0)
-    if kind == "high_shelf":
-        sq = 2 * np.sqrt(a_gain) * alpha
-        b = [a_gain * ((a_gain + 1) + (a_gain - 1) * cw + sq),
-             -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cw),
-             a_gain * ((a_gain + 1) + (a_gain - 1) * cw - sq)]
-        a = [(a_gain + 1) - (a_gain - 1) * cw + sq, 2 * ((a_gain - 1) - (a_gain + 1) * cw),
-             (a_gain + 1) - (a_gain - 1) * cw - sq]
-    else:  # high_pass
-        b = [(1 + cw) / 2, -(1 + cw), (1 + cw) / 2]
-        a = [1 + alpha, -2 * cw, 1 - alpha]
-    return np.asarray(b) / a[0], np.asarray(a) / a[0]
-
-
-def k_weighting_power(freqs: np.ndarray, *, sr: int) -> np.ndarray:
-    """|H(f)|^2 of the ITU-R BS.1770-4 K-weighting (shelf +4 dB at 1.5 kHz, high-pass 38 Hz).
-
-    The filter parameters are pyloudnorm's (its "K-weighting" class), so the two agree.
-    """
-    z = np.exp(-1j * 2 * np.pi * np.asarray(freqs, dtype=np.float64) / sr)
-    power = np.ones_like(z, dtype=np.float64)
-    for kind, fc, q, g in (("high_shelf", 1500.0, 1 / np.sqrt(2), 4.0),
-                           ("high_pass", 38.0, 0.5, 0.0)):
-        b, a = _rbj_biquad(kind, fc=fc, q=q, gain_db=g, sr=sr)
-        h = (b[0] + b[1] * z + b[2] * z**2) / (a[0] + a[1] * z + a[2] * z**2)
-        power *= np.abs(h) ** 2
-    return power
-
-
 def segment_energy(samples: np.ndarray, *, sr: int, segment: int | None = None) -> np.ndarray:
     """K-weighted mean square of each 100-ms segment, per channel: (channels, n_segments).
 
@@ -378,7 +344,9 @@ def segment_energy(samples: np.ndarray, *, sr: int, segment: int | None = None) 
         x = x[:, None]
     seg = int(round(0.1 * sr)) if segment is None else int(segment)
     n_seg = x.shape[0] // seg
-    weights = k_weighting_power(np.fft.rfftfreq(seg, 1.0 / sr), sr=sr)
+    from cinemuse.loudness import k_weighting_power  # the package's one K-weighting
+
+    weights = k_weighting_power(np.fft.rfftfreq(seg, 1.0 / sr), sample_rate=sr)
     weights[1:-1] *= 2.0  # one-sided spectrum: count the negative frequencies too
     out = np.zeros((x.shape[1], n_seg))
     for ch in range(x.shape[1]):
@@ -401,17 +369,12 @@ def gated_loudness(seg_energy: np.ndarray) -> tuple[float, np.ndarray]:
     e = np.asarray(seg_energy, dtype=np.float64)
     if e.ndim != 2 or e.shape[1] < 4:
         return -70.0, np.zeros(0)
+    from cinemuse import loudness  # the package's one BS.1770: channel gains, gates, dB scale
+
     block_ms = (e[:, :-3] + e[:, 1:-2] + e[:, 2:-1] + e[:, 3:]) / 4.0  # (channels, n_blocks)
-    gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: e.shape[0]]
+    gains = np.array(loudness.CHANNEL_GAINS)[: e.shape[0]]
     total = (gains[:, None] * block_ms).sum(axis=0)
-    block_lufs = -0.691 + 10 * np.log10(np.maximum(total, 1e-12))
-    gated = block_lufs >= -70.0
-    if not gated.any():
-        return -70.0, block_lufs
-    relative = -0.691 + 10 * np.log10(total[gated].mean()) - 10.0
-    keep = gated & (block_lufs > relative)
-    integrated = -0.691 + 10 * np.log10(total[keep].mean()) if keep.any() else -70.0
-    return float(integrated), block_lufs
+    return max(loudness.gated_loudness(total), -70.0), loudness.block_loudness(total)
 
 
 def loudness_blocks(samples: np.ndarray, *, sr: int) -> tuple[float, np.ndarray]:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage, signal
 
+from cinemuse.loudness import gated_loudness, k_weighting_sos
+
 TARGET_LUFS = -14.0
 TRUE_PEAK_CEILING_DB = -1.0
 _LIMITER_CEILING_DB = -1.3  # margin under the ceiling for interpolation between gain samples
@@ -41,17 +43,17 @@ def gain_to_db(gain):
 
 
 def integrated_loudness(audio: np.ndarray, *, sample_rate: int) -> float:
-    """Integrated loudness in LUFS of an (n, ch) signal (pyloudnorm, BS.1770-4).
+    """Integrated loudness in LUFS of an (n, ch) signal (BS.1770-4, :mod:`cinemuse.loudness`).
 
     Signals shorter than one 400 ms gating block are measured as if repeated.
     """
-    import pyloudnorm
+    from cinemuse.loudness import integrated_loudness as measure
 
     audio = np.asarray(audio, dtype=np.float64)
     min_len = int(0.5 * sample_rate)
     if len(audio) < min_len:
         audio = np.tile(audio, (int(np.ceil(min_len / max(len(audio), 1))), 1))
-    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(audio))
+    return measure(audio, sample_rate=sample_rate)
 
 
 def _channel_abs_max(audio: np.ndarray) -> np.ndarray:
@@ -113,15 +115,6 @@ def true_peak_db(audio: np.ndarray, *, oversample: int = 4, exact: bool = False)
         up = signal.resample_poly(audio.astype(np.float64), oversample, 1, axis=0)
         return float(gain_to_db(max(np.abs(up).max(), np.abs(audio).max())))
     return float(gain_to_db(true_peak_envelope(audio, oversample=oversample).max()))
-
-
-def _k_weighting_sos(sample_rate: int) -> tuple[np.ndarray, float]:
-    """BS.1770 K-weighting (pyloudnorm's high shelf + high pass) as one SOS cascade and its gain."""
-    import pyloudnorm
-
-    stages = pyloudnorm.Meter(sample_rate)._filters.values()
-    sos = np.vstack([signal.tf2sos(st.b, st.a) for st in stages])
-    return sos, float(np.prod([st.passband_gain for st in stages]))
 
 
 def _smooth_min_gain(required: np.ndarray, window: int, *, wrap: bool) -> np.ndarray:
@@ -229,7 +222,7 @@ class _BusMeter:
     """What the bus stages need from the unmastered mix, measured block by block."""
 
     def __init__(self, sample_rate: int, channels: int = 2):
-        self.sos, self.k_gain = _k_weighting_sos(sample_rate)
+        self.sos = k_weighting_sos(sample_rate)
         self.zi = np.zeros((self.sos.shape[0], 2, channels))
         self.power = _PerBlock(np.sum)  # plain power, for the compressor
         self.k_power = _PerBlock(np.sum)  # K-weighted power, for the loudness
@@ -245,7 +238,7 @@ class _BusMeter:
         self.nonzero = self.nonzero or bool(np.any(mix))
         self.power.add(np.einsum("ij,ij->i", mix, mix) / self.channels)
         k, self.zi = signal.sosfilt(self.sos, mix, axis=0, zi=self.zi)
-        self.k_power.add(np.einsum("ij,ij->i", k, k) * self.k_gain**2)
+        self.k_power.add(np.einsum("ij,ij->i", k, k))
         self.peaks.add(mix)
 
     def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -265,14 +258,8 @@ def _gated_loudness(k_power: np.ndarray, *, sample_rate: int) -> float:
         k_power = np.tile(k_power, int(np.ceil(block / max(len(k_power), 1))) + 1)
     csum = np.concatenate([[0.0], np.cumsum(k_power, dtype=np.float64)])
     starts = np.arange(0, len(k_power) - block + 1, step)
-    z = (csum[starts + block] - csum[starts]) / (block * _BLOCK)
-    loud = -0.691 + 10 * np.log10(np.maximum(z, 1e-20))
-    z = z[loud > -70.0]
-    if len(z) == 0:
-        return -200.0
-    relative = -0.691 + 10 * np.log10(z.mean()) - 10.0
-    z = z[-0.691 + 10 * np.log10(z) > relative]
-    return float(-0.691 + 10 * np.log10(z.mean()))
+    loudness = gated_loudness((csum[starts + block] - csum[starts]) / (block * _BLOCK))
+    return max(loudness, -200.0)  # silence: a finite floor the gain arithmetic can use
 
 
 def _compressor_gain(power: np.ndarray, *, sample_rate: int, threshold_db: float, ratio: float,

@@ -1,8 +1,7 @@
 """Render MIDI to audio with a real SoundFont synthesiser (TinySoundFont).
 
-The soundfont is a General MIDI bank the install provides: a Debian one when present
-(``fluid-soundfont-gm``'s FluidR3_GM.sf2, better sounding), else pretty_midi's bundled
-``TimGM6mb.sf2`` (pip-only fallback). ``$CINEMUSE_SOUNDFONT`` overrides both.
+The soundfont is the General MIDI bank shipped with the package (FluidR3_GM, see
+:mod:`cinemuse.music.soundfont`); ``$CINEMUSE_SOUNDFONT`` names another.
 
 Each instrument is rendered on its own (one pass of the synth per instrument), so the
 same call also gives per-instrument stems; the dry mix is exactly the sum of the dry
@@ -27,30 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cinemuse.music.soundfont import find_soundfont  # the one place that chooses the font
+
 SAMPLE_RATE = 44100
 DRUM_CHANNEL = 9
+INSTALL_SYNTH = ("rendering music needs the tinysoundfont synthesiser, installed without its "
+                 "playback dependency: pip install --no-deps 'tinysoundfont>=0.3'")
 RELEASE_TAIL = 1.5  # seconds rendered after the last note-off when no length is given
-
-DEBIAN_SOUNDFONTS = (
-    "/usr/share/sounds/sf2/FluidR3_GM.sf2",
-    "/usr/share/sounds/sf2/default-GM.sf2",
-    "/usr/share/sounds/sf3/MuseScore_General.sf3",
-    "/usr/share/sounds/sf2/TimGM6mb.sf2",
-)
-
-
-def find_soundfont() -> Path:
-    """The General MIDI soundfont to use: $CINEMUSE_SOUNDFONT, a Debian one, or TimGM6mb."""
-    explicit = os.environ.get("CINEMUSE_SOUNDFONT")
-    if explicit:
-        return Path(explicit)
-    for candidate in DEBIAN_SOUNDFONTS:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    import pretty_midi
-
-    return Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
-
 
 _FAST_RELEASE_FLUSH = 2048  # samples: more than TinySoundFont's 10 ms fast release
 
@@ -63,13 +45,12 @@ class _Engine:
             import tinysoundfont
         except ModuleNotFoundError:
             # Not a declared dependency: it declares pyaudio (live playback only), which
-            # needs PortAudio headers to build. quickstart.sh installs it without deps.
-            from cinemuse.errors import UsageError
+            # does not build without PortAudio's headers, and no other wheel on PyPI
+            # bundles a SoundFont synthesiser with this interface. The one install step
+            # a user runs by hand (README, "Install"); quickstart.sh runs it too.
+            from cinemuse.errors import InstallError
 
-            raise UsageError(
-                "rendering music needs the tinysoundfont synthesiser: "
-                "pip install --no-deps 'tinysoundfont>=0.3' (or run ./quickstart.sh)"
-            ) from None
+            raise InstallError(INSTALL_SYNTH) from None
 
         self.path = soundfont
         self.sample_rate = sample_rate
