@@ -98,8 +98,8 @@ def plot_piece(piece, path: Path) -> None:
             ax1.plot([n.start, n.end], [y, y], color=c, lw=2 if inst.name == "melody" else 1.2,
                      alpha=0.9, solid_capstyle="butt")
     for s in piece.sections:
-        ax1.axvline(s["start"], color="k", lw=0.8, ls="--")
-        ax1.text(s["start"] + 0.1, 108, s["label"], fontsize=9)
+        ax1.axvline(s.start, color="k", lw=0.8, ls="--")
+        ax1.text(s.start + 0.1, 108, s.label, fontsize=9)
     for start, _end, symbol in piece.chords:
         ax1.text(start, 101, symbol, fontsize=6, rotation=90, color="navy")
     for t in piece.hit_times:
@@ -246,7 +246,7 @@ def main() -> None:
                 "duration_s": duration,
                 "tempo": round(piece.tempo, 2),
                 "key": piece.key,
-                "form": " ".join(s["label"] for s in piece.sections),
+                "form": " ".join(s.label for s in piece.sections),
                 "duration_error_ms": round(abs(len(piece.audio) / SR - duration) * 1000, 3),
                 "lufs": round(integrated_loudness(piece.audio, sample_rate=SR), 2),
                 "true_peak_dbtp": round(true_peak_db(piece.audio, exact=True), 2),

@@ -137,7 +137,7 @@ def test_loop_seam_has_no_click(melody):
     seam = np.abs(audio[0] - audio[-1]).max()
     assert seam <= np.percentile(steps, 99)
     # the harmony at the seam: the last chord is the first chord
-    assert piece.chords[0][2] == piece.chords[-1][2]
+    assert piece.chords[0].symbol == piece.chords[-1].symbol
 
 
 def test_stems_sum_to_mix(melody):
@@ -155,9 +155,9 @@ def test_each_style_has_its_parts_and_a_cadence(melody, style):
     from cinemuse.music.styles import get_style
 
     assert ("drums" in names) == bool(get_style(style).drum_styles)
-    assert piece.sections[0]["label"] == "intro" and piece.sections[-1]["label"] == "ending"
+    assert piece.sections[0].label == "intro" and piece.sections[-1].label == "ending"
     tonic = piece.key.split()[0]
-    assert piece.chords[-1][2].rstrip("m") == tonic  # ends on the tonic chord
+    assert piece.chords[-1].symbol.rstrip("m") == tonic  # ends on the tonic chord
     # no empty bar in the melody between its first and last note
     mel = [i for i in piece.midi.instruments if i.name == "melody"][0]
     bar = 60.0 / piece.tempo * piece.meter

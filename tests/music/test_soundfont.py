@@ -98,3 +98,19 @@ def test_unwritable_cache_falls_back_to_the_sf3(monkeypatch, tmp_path):
     monkeypatch.delenv("CINEMUSE_SOUNDFONT", raising=False)
     monkeypatch.setenv("CINEMUSE_CACHE", str(blocker))
     assert soundfont.find_soundfont() == soundfont.shipped_soundfont()
+
+
+def test_cache_is_keyed_by_content_and_replaces_a_stale_decode(tmp_path):
+    import pretty_midi
+
+    src = tmp_path / "Font.sf2"  # an SF2 "decodes" to itself: a quick stand-in for an SF3
+    src.write_bytes((Path(pretty_midi.__file__).parent / "TimGM6mb.sf2").read_bytes())
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "Font-0000000000000000.sf2").write_bytes(b"an older version")
+    (folder / "Other-0000000000000000.sf2").write_bytes(b"another font's")
+    first = soundfont.decoded_soundfont(src, folder=folder)
+    assert first.read_bytes() == src.read_bytes()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([first.name, "Other-0000000000000000.sf2"])
+    src.touch()  # same content, new time (a reinstall): the same decode serves
+    assert soundfont.decoded_soundfont(src, folder=folder) == first

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -38,11 +38,51 @@ from cinemuse.music.styles import Style, get_style, style_for_mood
 from cinemuse.music.theory import NOTE_NAMES, Chord, pitch_class, tonic_chord
 from cinemuse.progress import SILENT
 
+if TYPE_CHECKING:
+    import pretty_midi
+
 SAMPLE_RATE = 44100
 MIN_DURATION = 1.0
 
 MAJOR_KEYS = ("C", "D", "Eb", "E", "F", "G", "A", "Bb")
 MINOR_KEYS = ("A", "B", "C", "D", "E", "F#", "G")
+
+
+class MelodyNote(NamedTuple):
+    """A melody note in the finished piece: MIDI pitch, start and end in seconds."""
+
+    pitch: int
+    start: float
+    end: float
+
+
+class ChordEvent(NamedTuple):
+    """A chord as it sounds: start and end (s), symbol in the piece's key (``"Bm"``)."""
+
+    start: float
+    end: float
+    symbol: str
+
+
+class ChordTones(NamedTuple):
+    """The pitch classes (0 = C) of the chord sounding from ``start`` to ``end`` (s)."""
+
+    start: float
+    end: float
+    pitch_classes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PieceSection:
+    """A section of the form, in seconds (the first starts at 0, the last ends the piece)."""
+
+    label: str  # "intro", "A", "A'", "B", ..., "ending"
+    start: float
+    end: float
+    bars: int
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "start": self.start, "end": self.end, "bars": self.bars}
 
 
 @dataclass
@@ -54,22 +94,25 @@ class Piece:
     midi : pretty_midi.PrettyMIDI
         One instrument per part (named after its role: melody, chords, pad, bass, drums, hits).
     audio : np.ndarray, shape (n, 2), float32
-        The mastered mix at ``sample_rate``; n = round(duration * sample_rate).
+        The mastered mix at ``sample_rate``; n = round(duration * sample_rate). Empty when
+        composed with ``render=False``.
     stems : dict of str -> np.ndarray
         Per-part audio, each (n, 2); they sum to ``audio``.
-    sections : list of dict
-        ``{"label", "start", "end", "bars"}`` in seconds.
+    sections : list of PieceSection
     tempo : float
+        Beats per minute.
     key : str
         E.g. ``"D minor"``.
     hit_times : list of float
         Times (s) where an accent was placed for a cue hit.
+    chords, melody, chord_tones : lists of ChordEvent, MelodyNote, ChordTones
+        The harmony and the tune as they sound (for lead sheets and checks).
     """
 
-    midi: Any
+    midi: "pretty_midi.PrettyMIDI"
     audio: np.ndarray
     stems: dict[str, np.ndarray]
-    sections: list[dict]
+    sections: list[PieceSection]
     tempo: float
     key: str
     hit_times: list[float]
@@ -78,9 +121,9 @@ class Piece:
     meter: int = 4
     duration: float = 0.0
     sample_rate: int = SAMPLE_RATE
-    chords: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, symbol)
-    melody: list[tuple[int, float, float]] = field(default_factory=list)  # (pitch, start, end)
-    chord_tones: list[tuple[float, float, tuple[int, ...]]] = field(default_factory=list)  # pitch classes
+    chords: list[ChordEvent] = field(default_factory=list)
+    melody: list[MelodyNote] = field(default_factory=list)
+    chord_tones: list[ChordTones] = field(default_factory=list)
     first_downbeat: float = 0.0
     loop: bool = False
 
@@ -98,7 +141,7 @@ class Piece:
             "style": self.style,
             "meter": self.meter,
             "loop": self.loop,
-            "sections": self.sections,
+            "sections": [s.to_dict() for s in self.sections],
             "hits": [round(t, 3) for t in self.hit_times],
             "parts": [inst.name for inst in self.midi.instruments],
         }
@@ -360,11 +403,19 @@ def _spans(chords: list[Chord], p: _Plan, energies: np.ndarray, hit_times: list[
     return spans
 
 
-def _to_instrument(name: str, program: int, notes, *, is_drum: bool = False, end_time: float):
+class Part(NamedTuple):
+    """One instrument's notes before they become MIDI: ``(pitch, velocity, start, end)`` rows."""
+
+    program: int
+    notes: list[tuple[int, int, float, float]]
+    is_drum: bool = False
+
+
+def _to_instrument(name: str, part: Part, *, end_time: float) -> "pretty_midi.Instrument":
     import pretty_midi
 
-    inst = pretty_midi.Instrument(program=int(program), is_drum=is_drum, name=name)
-    for pitch, vel, start, end in sorted(notes, key=lambda n: (round(n[2], 6), n[0])):
+    inst = pretty_midi.Instrument(program=int(part.program), is_drum=part.is_drum, name=name)
+    for pitch, vel, start, end in sorted(part.notes, key=lambda n: (round(n[2], 6), n[0])):
         start = max(0.0, float(start))
         end = min(float(end), end_time)
         if end - start >= 0.01 and 0 <= pitch <= 127:
@@ -382,6 +433,10 @@ def compose(
     render: bool = True,
 ) -> Piece:
     """Compose, arrange, render and master a piece for ``cue``.
+
+    The steps, each a function below: :func:`plan` (style, key, tempo, form), the
+    melody (:func:`_compose_melody`), the harmony (:func:`_compose_harmony`), the parts
+    (:func:`_arrange_parts`), the MIDI (:func:`_to_midi`), then :func:`render_piece`.
 
     Parameters
     ----------
@@ -402,16 +457,12 @@ def compose(
         in ``cue.hits`` starts an accent note at exactly its time (hits in the last
         10 ms of a piece are too late to sound and are left out of the MIDI).
     """
-    import pretty_midi
-
     if melody_model is None:
         from cinemuse.music.melody_model import MelodyModel
 
         melody_model = MelodyModel.load()
     with progress.stage("Composing", total=4) as st:
         p = plan(cue)
-        t = p.timing
-        style = p.style
         energies = _bar_energies(cue, p)
         st.advance()
         melody_c = _compose_melody(melody_model, cue, p, energies)
@@ -423,99 +474,132 @@ def compose(
         st.advance()
         hit_times = sorted(float(h.time) for h in cue.hits if 0.0 <= h.time < cue.duration)
         spans = _spans(chords, p, energies, hit_times)
-
-        programs = dict(style.programs)
-        programs.update(instruments or {})
-        step = t.beat / 4.0
-        parts: dict[str, tuple[int, list, bool]] = {}
-        # melody: transposed to the key, one octave shift for the whole piece
-        if melody_rel:
-            median = float(np.median([n[0] for n in melody_rel]))
-            shift = p.tonic + 12 * round((style.melody_octave + 4 - median - p.tonic) / 12)
-            mel_notes = []
-            for pitch, s, d in melody_rel:
-                start = t.first_downbeat + s * step
-                if style.swing and s % 4 == 2:
-                    start += style.swing * 2 * step
-                bar = min(s // (4 * t.meter), len(energies) - 1)
-                accent = 8 if s % (4 * t.meter) == 0 else 0
-                vel = int(np.clip(style.melody_velocity * (0.7 + 0.45 * energies[bar]) + accent, 30, 122))
-                mel_notes.append((pitch + shift, vel, start, t.first_downbeat + (s + d) * step - 0.01))
-            if not cue.loop:  # the melody lands on the tonic with the final chord
-                final = t.bar_start(t.n_bars - 1)
-                last_pitch = mel_notes[-1][0]
-                tonic_pitch = last_pitch + ((p.tonic - last_pitch + 6) % 12 - 6)
-                mel_notes = [n for n in mel_notes if n[2] < final - 1e-6]
-                mel_notes.append((tonic_pitch, int(style.melody_velocity * 0.8), final, t.duration))
-            parts["melody"] = (programs["melody"], mel_notes, False)
-        if "chords" in programs:
-            parts["chords"] = (programs["chords"], arrange.accompaniment(
-                spans, tonic=p.tonic, style=style, beat=t.beat, meter=t.meter, swing=style.swing), False)
-        if "pad" in programs:
-            parts["pad"] = (programs["pad"], arrange.pad_part(spans, tonic=p.tonic, style=style), False)
-        if "bass" in programs:
-            parts["bass"] = (programs["bass"], arrange.bass_part(
-                spans, tonic=p.tonic, style=style, beat=t.beat, meter=t.meter, swing=style.swing), False)
-        if style.drum_styles:
-            from cinemuse.music.drums import drum_notes
-
-            plan_rows = []
-            section_of_bar = {}
-            for k, sec in enumerate(p.sections):
-                for b in range(sec.start_bar, sec.end_bar):
-                    section_of_bar[b] = k
-            for b in range(t.n_bars):
-                sec = p.sections[section_of_bar[b]]
-                e = float(energies[b])
-                if sec.label == "ending":
-                    kind = "crash"
-                elif sec.label == "intro" or e < 0.2:
-                    kind = "rest"
-                elif b == sec.end_bar - 1 and k_next_differs(p.sections, section_of_bar[b]) and e >= 0.3:
-                    kind = "fill"
-                else:
-                    kind = "groove_b" if sec.theme in ("B", "D") else "groove"
-                plan_rows.append((t.bar_start(b), t.bar, kind, e))
-            drum_rng = np.random.default_rng([cue.seed, 6])
-            parts["drums"] = (style.drum_program, drum_notes(
-                plan_rows, families=style.drum_styles, bpm=t.tempo, rng=drum_rng, swing=style.swing), True)
-        if hit_times:
-            hits = [h for h in cue.hits if 0.0 <= h.time < cue.duration]
-            notes, is_drum, program = arrange.hit_notes(hits, tonic=p.tonic, style=style)
-            parts["hits"] = (style.drum_program if is_drum else program, notes, is_drum)
-
-        pm = pretty_midi.PrettyMIDI(initial_tempo=float(t.tempo))
-        pm.time_signature_changes.append(pretty_midi.TimeSignature(t.meter, 4, 0.0))
-        pm.key_signature_changes.append(pretty_midi.KeySignature(
-            pretty_midi.key_name_to_key_number(f"{NOTE_NAMES[p.tonic]} {'Major' if p.mode == 'major' else 'Minor'}"), 0.0))
-        expression = _expression_curve(cue, p, energies)
-        for name, (program, notes, is_drum) in parts.items():
-            inst = _to_instrument(name, program, notes, is_drum=is_drum, end_time=t.duration)
-            sustained = name == "pad" or (name == "chords" and style.accompaniment == "pad") or (
-                name == "melody" and style.accompaniment == "pad")
-            if sustained:  # held notes follow the energy (and swell into new sections) via CC11
-                inst.control_changes = [pretty_midi.ControlChange(11, v, time) for time, v in expression]
-            pm.instruments.append(inst)
+        parts = _arrange_parts(cue, p, energies, melody_rel, spans, instruments or {})
+        pm = _to_midi(cue, p, energies, parts)
         st.advance()
-
-    sections_out = []
-    for sec in p.sections:
-        start = 0.0 if sec.start_bar == 0 else t.bar_start(sec.start_bar)
-        end = t.duration if sec is p.sections[-1] else t.bar_start(sec.end_bar)
-        sections_out.append({"label": sec.label, "start": round(start, 3), "end": round(end, 3), "bars": sec.n_bars})
-    chord_rows = [(round(s.start, 4), round(s.end, 4), s.chord.symbol(p.tonic)) for s in spans]
-    mel_rows = [(n.pitch, n.start, n.end) for inst in pm.instruments if inst.name == "melody" for n in inst.notes]
-    piece = Piece(
-        midi=pm, audio=np.zeros((0, 2), np.float32), stems={}, sections=sections_out,
-        tempo=float(t.tempo), key=f"{NOTE_NAMES[p.tonic]} {p.mode}", hit_times=hit_times,
-        style=style.name, mode=p.mode, meter=t.meter, duration=float(cue.duration),
-        sample_rate=sample_rate, chords=chord_rows, melody=mel_rows,
-        chord_tones=[(s.start, s.end, s.chord.pitch_classes(p.tonic)) for s in spans],
-        first_downbeat=t.first_downbeat, loop=cue.loop,
-    )
+    piece = _piece(cue, p, pm, spans, hit_times, sample_rate)
     if render:
         piece.audio, piece.stems = render_piece(piece, progress=progress)
     return piece
+
+
+def _arrange_parts(cue: CueSheet, p: _Plan, energies: np.ndarray, melody_rel: list[tuple[int, int, int]],
+                   spans: list[ChordSpan], instruments: dict[str, int]) -> dict[str, Part]:
+    """Every part of the arrangement, by role, in the order they go into the MIDI."""
+    t, style = p.timing, p.style
+    programs = {**style.programs, **instruments}
+    parts: dict[str, Part] = {}
+    if melody_rel:
+        parts["melody"] = Part(programs["melody"], _melody_notes(cue, p, energies, melody_rel))
+    if "chords" in programs:
+        parts["chords"] = Part(programs["chords"], arrange.accompaniment(
+            spans, tonic=p.tonic, style=style, beat=t.beat, meter=t.meter, swing=style.swing))
+    if "pad" in programs:
+        parts["pad"] = Part(programs["pad"], arrange.pad_part(spans, tonic=p.tonic, style=style))
+    if "bass" in programs:
+        parts["bass"] = Part(programs["bass"], arrange.bass_part(
+            spans, tonic=p.tonic, style=style, beat=t.beat, meter=t.meter, swing=style.swing))
+    if style.drum_styles:
+        parts["drums"] = _drum_part(cue, p, energies)
+    hits = [h for h in cue.hits if 0.0 <= h.time < cue.duration]
+    if hits:
+        notes, is_drum, program = arrange.hit_notes(hits, tonic=p.tonic, style=style)
+        parts["hits"] = Part(style.drum_program if is_drum else program, notes, is_drum)
+    return parts
+
+
+def _melody_notes(cue: CueSheet, p: _Plan, energies: np.ndarray,
+                  melody_rel: list[tuple[int, int, int]]) -> list[tuple[int, int, float, float]]:
+    """The tune in the key, one octave shift for the whole piece, swung and accented;
+    a non-looping piece lands on the tonic with the final chord."""
+    t, style = p.timing, p.style
+    step = t.beat / 4.0
+    median = float(np.median([n[0] for n in melody_rel]))
+    shift = p.tonic + 12 * round((style.melody_octave + 4 - median - p.tonic) / 12)
+    notes = []
+    for pitch, s, d in melody_rel:
+        start = t.first_downbeat + s * step
+        if style.swing and s % 4 == 2:
+            start += style.swing * 2 * step
+        bar = min(s // (4 * t.meter), len(energies) - 1)
+        accent = 8 if s % (4 * t.meter) == 0 else 0
+        vel = int(np.clip(style.melody_velocity * (0.7 + 0.45 * energies[bar]) + accent, 30, 122))
+        notes.append((pitch + shift, vel, start, t.first_downbeat + (s + d) * step - 0.01))
+    if not cue.loop:
+        final = t.bar_start(t.n_bars - 1)
+        last_pitch = notes[-1][0]
+        tonic_pitch = last_pitch + ((p.tonic - last_pitch + 6) % 12 - 6)
+        notes = [n for n in notes if n[2] < final - 1e-6]
+        notes.append((tonic_pitch, int(style.melody_velocity * 0.8), final, t.duration))
+    return notes
+
+
+def _drum_part(cue: CueSheet, p: _Plan, energies: np.ndarray) -> Part:
+    """Learned grooves bar by bar: rests in the intro and quiet bars, a fill into new
+    material, the B theme's variant groove, a crash on the ending."""
+    from cinemuse.music.drums import drum_notes
+
+    t = p.timing
+    section_of_bar = {b: k for k, sec in enumerate(p.sections) for b in range(sec.start_bar, sec.end_bar)}
+    rows = []
+    for b in range(t.n_bars):
+        sec = p.sections[section_of_bar[b]]
+        e = float(energies[b])
+        if sec.label == "ending":
+            kind = "crash"
+        elif sec.label == "intro" or e < 0.2:
+            kind = "rest"
+        elif b == sec.end_bar - 1 and k_next_differs(p.sections, section_of_bar[b]) and e >= 0.3:
+            kind = "fill"
+        else:
+            kind = "groove_b" if sec.theme in ("B", "D") else "groove"
+        rows.append((t.bar_start(b), t.bar, kind, e))
+    rng = np.random.default_rng([cue.seed, 6])
+    notes = drum_notes(rows, families=p.style.drum_styles, bpm=t.tempo, rng=rng, swing=p.style.swing)
+    return Part(p.style.drum_program, notes, True)
+
+
+def _to_midi(cue: CueSheet, p: _Plan, energies: np.ndarray, parts: dict[str, Part]) -> "pretty_midi.PrettyMIDI":
+    """The parts as one MIDI file: tempo, metre and key; sustained parts get CC11 swells."""
+    import pretty_midi
+
+    t, style = p.timing, p.style
+    pm = pretty_midi.PrettyMIDI(initial_tempo=float(t.tempo))
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(t.meter, 4, 0.0))
+    key_name = f"{NOTE_NAMES[p.tonic]} {'Major' if p.mode == 'major' else 'Minor'}"
+    pm.key_signature_changes.append(pretty_midi.KeySignature(pretty_midi.key_name_to_key_number(key_name), 0.0))
+    expression = _expression_curve(cue, p, energies)
+    for name, part in parts.items():
+        inst = _to_instrument(name, part, end_time=t.duration)
+        sustained = name == "pad" or (name in ("chords", "melody") and style.accompaniment == "pad")
+        if sustained:  # held notes follow the energy (and swell into new sections) via CC11
+            inst.control_changes = [pretty_midi.ControlChange(11, v, time) for time, v in expression]
+        pm.instruments.append(inst)
+    return pm
+
+
+def _piece(cue: CueSheet, p: _Plan, pm, spans: list[ChordSpan], hit_times: list[float],
+           sample_rate: int) -> Piece:
+    """The Piece (not yet rendered): form in seconds, chords and tune as they sound."""
+    t = p.timing
+    sections = [
+        PieceSection(sec.label,
+                     round(0.0 if sec.start_bar == 0 else t.bar_start(sec.start_bar), 3),
+                     round(t.duration if sec is p.sections[-1] else t.bar_start(sec.end_bar), 3),
+                     sec.n_bars)
+        for sec in p.sections
+    ]
+    return Piece(
+        midi=pm, audio=np.zeros((0, 2), np.float32), stems={}, sections=sections,
+        tempo=float(t.tempo), key=f"{NOTE_NAMES[p.tonic]} {p.mode}", hit_times=hit_times,
+        style=p.style.name, mode=p.mode, meter=t.meter, duration=float(cue.duration),
+        sample_rate=sample_rate,
+        chords=[ChordEvent(round(s.start, 4), round(s.end, 4), s.chord.symbol(p.tonic)) for s in spans],
+        melody=[MelodyNote(n.pitch, n.start, n.end) for inst in pm.instruments if inst.name == "melody"
+                for n in inst.notes],
+        chord_tones=[ChordTones(s.start, s.end, s.chord.pitch_classes(p.tonic)) for s in spans],
+        first_downbeat=t.first_downbeat, loop=cue.loop,
+    )
 
 
 def _expression_curve(cue: CueSheet, p: _Plan, energies: np.ndarray) -> list[tuple[float, int]]:
@@ -608,7 +692,8 @@ def _ending_fade(piece: Piece, n: int) -> tuple[int, np.ndarray]:
     ring-out (at most 4 s), so the piece ends in silence, never with a hard cut.
     """
     sr = piece.sample_rate
-    final_start = piece.sections[-1]["start"] if piece.sections[-1]["label"] == "ending" else piece.duration - 2.0
+    last = piece.sections[-1]
+    final_start = last.start if last.label == "ending" else piece.duration - 2.0
     ring = piece.duration - final_start
     fade_len = max(0.25, min(4.0, 0.75 * ring, piece.duration * 0.4))
     start = max(0, n - int(round(fade_len * sr)))

@@ -22,7 +22,7 @@ def _grid_events(piece) -> tuple[list[tuple[int, int, int | None]], int]:
     """Melody as (start step, length steps, pitch or None for rest) and steps per bar."""
     step = 60.0 / piece.tempo / 4.0
     spb = 4 * piece.meter
-    notes = sorted(piece.melody, key=lambda n: n[1])
+    notes = sorted(piece.melody, key=lambda n: n.start)
     events, cursor = [], 0
     for pitch, start, end in notes:
         s = max(0, int(round((start - piece.first_downbeat) / step)))

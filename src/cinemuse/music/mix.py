@@ -509,7 +509,6 @@ def mix_and_master_blocks(
     Mastered
         -14 LUFS integrated, true peak <= -1 dBTP (unless silent); its stems sum to its mix.
     """
-    from cinemuse.io.scratch import AudioScratch
     from cinemuse.music.styles import get_style
 
     settings = get_style(style).mix
@@ -517,94 +516,140 @@ def mix_and_master_blocks(
     if loop:
         stem_blocks = [_joined(list(stem_blocks))]
     reverb = None
-    meter = _BusMeter(sample_rate)
-    mix_scratch = AudioScratch(2)
-    kept: dict = {}
+    bounce = _Bounce(sample_rate, keep_stems=keep_stems)
     position = 0
-
-    def measure_and_store(mix: np.ndarray) -> None:
-        meter.add(mix)
-        mix_scratch.append(mix)
-
-    # Measuring a block (filters that release the GIL) and storing it run on a second
-    # thread while the next block is synthesised and mixed; one block waits at most.
-    from concurrent.futures import ThreadPoolExecutor
-
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cinemuse-meter")
-    pending = None
     try:
         for stems in stem_blocks:
             if not stems:
                 continue
-            levels, sends = {}, {}
-            for name in stems:
-                role = roles.get(name, name if name in settings.levels_db else "chords")
-                levels[name] = np.float32(db_to_gain(settings.levels_db.get(role, 0.0)))
-                sends[name] = settings.reverb_sends.get(role, 0.0)
-            for name, stem in stems.items():
-                if stem.dtype != np.float32 or not stem.flags.writeable:
-                    stems[name] = stem = np.array(stem, dtype=np.float32)
-                stem *= levels[name]
+            levels, sends = _role_settings(stems, settings, roles)
             if reverb is None:
                 reverb = _SharedReverb(sends, sample_rate=sample_rate, room_size=settings.room_size, wrap=loop)
-            wet = reverb.wet(stems)
-            if wet is not None and keep_stems:
-                reverb.share(stems, wet)
-            elif wet is not None:  # nobody asked for stems: the reverb return is just one more
-                stems[_REVERB_RETURN] = wet
-            m = len(next(iter(stems.values())))
+            _apply_effects(stems, levels, reverb, keep_stems=keep_stems)
             if length is not None:
-                for name, stem in stems.items():
-                    if loop and m > length:
-                        out = stem[:length].copy()
-                        extra = stem[length:]
-                        while len(extra):  # a tail longer than the loop wraps more than once
-                            k = min(len(extra), length)
-                            out[:k] += extra[:k]
-                            extra = extra[k:]
-                        stems[name] = out
-                    elif position + m > length:
-                        stems[name] = stem[: max(0, length - position)]
-                m = len(next(iter(stems.values())))
-                if m == 0:
-                    break
+                _fit_to_length(stems, length=length, position=position, loop=loop)
+            m = len(next(iter(stems.values())))
+            if m == 0:
+                break
             if fade is not None:  # after the reverb, so its tail fades with the music
-                start, curve = fade
-                a, b = max(start, position), min(start + len(curve), position + m)
-                if a < b:
-                    for stem in stems.values():
-                        stem[a - position : b - position] *= curve[a - start : b - start, None]
-            mix = np.zeros((m, 2), dtype=np.float32)
-            for stem in stems.values():
-                mix += stem
-            if pending is not None:
-                pending.result()
-            pending = worker.submit(measure_and_store, mix)
-            if keep_stems:
-                for name, stem in stems.items():
-                    if name not in kept:
-                        kept[name] = AudioScratch(2)
-                    kept[name].append(stem)
+                _apply_fade(stems, fade, position)
+            bounce.add(stems)
             position += m
             if on_block is not None:
                 on_block(position)
-        if pending is not None:
-            pending.result()
+        meter = bounce.finish()
         if meter.nonzero:
-            power, k_power, peaks = meter.result()
-            gain = master_gain(power, k_power, peaks, sample_rate=sample_rate,
-                               comp_threshold_db=settings.comp_threshold_db, comp_ratio=settings.comp_ratio,
-                               loop=loop, target_lufs=target_lufs, ceiling_db=ceiling_db)
+            gain = master_gain(*meter.result(), sample_rate=sample_rate, comp_threshold_db=settings.comp_threshold_db,
+                               comp_ratio=settings.comp_ratio, loop=loop, target_lufs=target_lufs,
+                               ceiling_db=ceiling_db)
         else:  # silence stays silence
             gain = np.ones(max(1, -(-position // _BLOCK)), np.float32)
     except BaseException:
-        worker.shutdown(wait=True, cancel_futures=True)
-        mix_scratch.close()
-        for s in kept.values():
-            s.close()
+        bounce.abort()
         raise
-    worker.shutdown()
-    return Mastered(mix_scratch, kept, gain, sample_rate)
+    return Mastered(bounce.mix, bounce.kept, gain, sample_rate)
+
+
+def _role_settings(stems: dict, settings, roles: dict[str, str]) -> tuple[dict, dict]:
+    """Level (linear gain) and reverb send of each stem, from its role's mix settings."""
+    levels, sends = {}, {}
+    for name in stems:
+        role = roles.get(name, name if name in settings.levels_db else "chords")
+        levels[name] = np.float32(db_to_gain(settings.levels_db.get(role, 0.0)))
+        sends[name] = settings.reverb_sends.get(role, 0.0)
+    return levels, sends
+
+
+def _apply_effects(stems: dict, levels: dict, reverb: "_SharedReverb", *, keep_stems: bool) -> None:
+    """The per-stem stages, in place: level, then the shared reverb (shared back to the
+    stems when they are kept, else added as one more pseudo-stem)."""
+    for name, stem in stems.items():
+        if stem.dtype != np.float32 or not stem.flags.writeable:
+            stems[name] = stem = np.array(stem, dtype=np.float32)
+        stem *= levels[name]
+    wet = reverb.wet(stems)
+    if wet is not None and keep_stems:
+        reverb.share(stems, wet)
+    elif wet is not None:  # nobody asked for stems: the reverb return is just one more
+        stems[_REVERB_RETURN] = wet
+
+
+def _fit_to_length(stems: dict, *, length: int, position: int, loop: bool) -> None:
+    """Cut the stems to ``length`` samples in all; a loop's tail wraps onto its start."""
+    for name, stem in stems.items():
+        m = len(stem)
+        if loop and m > length:
+            out = stem[:length].copy()
+            extra = stem[length:]
+            while len(extra):  # a tail longer than the loop wraps more than once
+                k = min(len(extra), length)
+                out[:k] += extra[:k]
+                extra = extra[k:]
+            stems[name] = out
+        elif position + m > length:
+            stems[name] = stem[: max(0, length - position)]
+
+
+def _apply_fade(stems: dict, fade: tuple[int, np.ndarray], position: int) -> None:
+    """Multiply the part of the fade curve that falls in this block into every stem."""
+    start, curve = fade
+    m = len(next(iter(stems.values())))
+    a, b = max(start, position), min(start + len(curve), position + m)
+    if a < b:
+        for stem in stems.values():
+            stem[a - position : b - position] *= curve[a - start : b - start, None]
+
+
+class _Bounce:
+    """The first pass's output: the mix measured and bounced to a scratch file, the
+    stems kept too if asked.
+
+    Measuring a block (filters that release the GIL) and storing it run on a second
+    thread while the next block is synthesised and mixed; one block waits at most.
+    """
+
+    def __init__(self, sample_rate: int, *, keep_stems: bool):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from cinemuse.io.scratch import AudioScratch
+
+        self._scratch = AudioScratch
+        self.meter = _BusMeter(sample_rate)
+        self.mix = AudioScratch(2)
+        self.kept: dict = {}
+        self.keep_stems = keep_stems
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cinemuse-meter")
+        self.pending = None
+
+    def _measure_and_store(self, mix: np.ndarray) -> None:
+        self.meter.add(mix)
+        self.mix.append(mix)
+
+    def add(self, stems: dict) -> None:
+        mix = np.zeros((len(next(iter(stems.values()))), 2), dtype=np.float32)
+        for stem in stems.values():
+            mix += stem
+        if self.pending is not None:
+            self.pending.result()
+        self.pending = self.worker.submit(self._measure_and_store, mix)
+        if self.keep_stems:
+            for name, stem in stems.items():
+                if name not in self.kept:
+                    self.kept[name] = self._scratch(2)
+                self.kept[name].append(stem)
+
+    def finish(self) -> _BusMeter:
+        """Wait for the last block; the meter that measured them all."""
+        if self.pending is not None:
+            self.pending.result()
+        self.worker.shutdown()
+        return self.meter
+
+    def abort(self) -> None:
+        self.worker.shutdown(wait=True, cancel_futures=True)
+        self.mix.close()
+        for s in self.kept.values():
+            s.close()
 
 
 def _joined(blocks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

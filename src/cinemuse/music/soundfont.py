@@ -21,6 +21,7 @@ import io
 import os
 import struct
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 SHIPPED = "FluidR3_GM.sf3"
@@ -67,13 +68,13 @@ def find_soundfont() -> Path:
 def decoded_soundfont(sf3: Path, *, folder: Path | None = None) -> Path:
     """The SF2 decoding of ``sf3`` in the cache, written on first use.
 
-    Named after the source's size and modification time, so an updated package gets a
-    fresh decode. Written to a temporary name and renamed, so two processes starting at
-    once never see half a file.
+    Named after a digest of the source, so a changed font gets a fresh decode (and the
+    old one is removed: each is 148 MB) while a reinstall of the same one does not.
+    Written to a temporary name and renamed, so two processes starting at once never
+    see half a file.
     """
-    st = sf3.stat()
     folder = folder or cache_dir() / "soundfonts"
-    target = folder / f"{sf3.stem}-{st.st_size}-{st.st_mtime_ns}.sf2"
+    target = folder / f"{sf3.stem}-{_digest(sf3)}.sf2"
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,27 @@ def decoded_soundfont(sf3: Path, *, folder: Path | None = None) -> Path:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+    for stale in folder.glob(f"{sf3.stem}-*.sf2"):
+        if stale != target:
+            stale.unlink(missing_ok=True)
     return target
+
+
+@lru_cache(maxsize=8)
+def _digest_of(path: str, size: int, mtime_ns: int) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def _digest(path: Path) -> str:
+    """A content digest of ``path`` (computed once per process and file version: ~20 ms)."""
+    st = path.stat()
+    return _digest_of(str(path), st.st_size, st.st_mtime_ns)
 
 
 # ---------------------------------------------------------------------- RIFF plumbing
