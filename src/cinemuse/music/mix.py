@@ -483,17 +483,17 @@ def mix_and_master_blocks(
     Parameters
     ----------
     stem_blocks : iterable of dict of str -> np.ndarray
-        Consecutive blocks of the dry stems, each (m, 2) float32, every stem the same m;
-        blocks should be multiples of 256 samples long (except the last) for the reverb
-        shares to line up exactly. The arrays are modified in place.
+        Consecutive blocks of the dry stems, each (m, 2) float32, every stem the same m,
+        modified in place; multiples of 256 samples (except the last) for the reverb
+        shares to line up exactly.
     style : str, optional
         Style name for the mix settings (reverb size and send per role, compression).
     roles : dict of str -> str, optional
         Stem name -> role ("melody", "chords", "pad", "bass", "drums", "hits"); stems
         whose name is not a role and that have no entry get the "chords" settings.
     loop : bool
-        Treat the signal as circular (envelopes wrap around), for seamless loops. The
-        blocks are then joined into one (loops are short).
+        Treat the signal as circular (envelopes wrap), for seamless loops (joined into one
+        block: loops are short).
     length : int, optional
         Output length in samples. Longer input is cut to it after the effects; with
         ``loop`` the part beyond it (note and reverb tails) is added onto the start.
@@ -502,7 +502,7 @@ def mix_and_master_blocks(
     keep_stems : bool
         Also keep the processed stems (scratch files), for :meth:`Mastered.stem_blocks`.
     on_block : callable, optional
-        Called with the number of samples after each block (progress).
+        Called with the samples done after each block (progress).
 
     Returns
     -------
@@ -525,14 +525,10 @@ def mix_and_master_blocks(
             levels, sends = _role_settings(stems, settings, roles)
             if reverb is None:
                 reverb = _SharedReverb(sends, sample_rate=sample_rate, room_size=settings.room_size, wrap=loop)
-            _apply_effects(stems, levels, reverb, keep_stems=keep_stems)
-            if length is not None:
-                _fit_to_length(stems, length=length, position=position, loop=loop)
-            m = len(next(iter(stems.values())))
+            m = _process_block(stems, levels, reverb, keep_stems=keep_stems, length=length, position=position,
+                               loop=loop, fade=fade)
             if m == 0:
                 break
-            if fade is not None:  # after the reverb, so its tail fades with the music
-                _apply_fade(stems, fade, position)
             bounce.add(stems)
             position += m
             if on_block is not None:
@@ -548,6 +544,19 @@ def mix_and_master_blocks(
         bounce.abort()
         raise
     return Mastered(bounce.mix, bounce.kept, gain, sample_rate)
+
+
+def _process_block(stems: dict, levels: dict, reverb: "_SharedReverb", *, keep_stems: bool, length: int | None,
+                   position: int, loop: bool, fade: tuple[int, np.ndarray] | None) -> int:
+    """One block's per-stem stages, in place: level and reverb, cut (or wrap) to the
+    length, then the fade (after the reverb, so its tail fades too). Returns its length."""
+    _apply_effects(stems, levels, reverb, keep_stems=keep_stems)
+    if length is not None:
+        _fit_to_length(stems, length=length, position=position, loop=loop)
+    m = len(next(iter(stems.values())))
+    if m and fade is not None:
+        _apply_fade(stems, fade, position)
+    return m
 
 
 def _role_settings(stems: dict, settings, roles: dict[str, str]) -> tuple[dict, dict]:
