@@ -100,8 +100,8 @@ def conversion(tf_python: str, write_reference: bool) -> None:
 
     patches = recording_patches()
     # upstream stores the mel power as float16: what that rounding alone does (no overflow)
-    rounded = {f"f16|{name}": np.log10(1.0 + 10000.0 * np.minimum(
-        ((10.0 ** p.astype(np.float64) - 1.0) / 10000.0).astype(np.float16), 6.0)
+    rounded = {f"f16|{name}": np.log10(1.0 + 10000.0 * (
+        (10.0 ** p.astype(np.float64) - 1.0) / 10000.0).astype(np.float16)
         .astype(np.float32)).astype(np.float32) for name, p in patches.items()}
     original = run_original(tf_python, {**patches, **rounded})
     labels = load_tagger()[1]

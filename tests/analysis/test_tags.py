@@ -53,11 +53,39 @@ def test_matches_the_original_on_recordings(name):
         assert np.abs(got[model] - np.array(ref[model]["first_patches"])).max() < 1e-3
 
 
-def test_patches_spread_over_a_long_song():
-    starts = tags.patch_starts(187 * 100, max_patches=8)
-    assert len(starts) == 8 and starts[0] == 0 and starts[-1] == 187 * 99
-    assert len(tags.patch_starts(187 * 5, max_patches=8)) == 5
-    assert len(tags.patch_starts(100, max_patches=8)) == 0
+def _whole_song_patches(y16k: np.ndarray) -> np.ndarray:
+    mel = tags.log_mel(y16k, tags.load_tagger()[2])
+    n = mel.shape[0] // tags.PATCH_FRAMES
+    return mel[: n * tags.PATCH_FRAMES].reshape(n, tags.PATCH_FRAMES, tags.N_MELS)
+
+
+def test_streamed_patches_equal_the_whole_song_computation():
+    rng = np.random.default_rng(3)
+    y = (rng.standard_normal(tags.SR * 40) * np.linspace(0.01, 0.5, tags.SR * 40)).astype(np.float32)
+    want = _whole_song_patches(y)
+    reservoir = tags.PatchReservoir(tags.SR, max_patches=None)
+    for start in range(0, len(y), 10000):  # blocks that do not line up with patches
+        reservoir.feed(y[start:start + 10000])
+    got = reservoir.finish(tags.load_tagger()[2])
+    assert got.shape == want.shape == (13, 187, 96)
+    assert np.abs(got - want).max() < 1e-4
+
+
+def test_long_song_keeps_few_patches_spread_over_it():
+    rng = np.random.default_rng(4)
+    y = (rng.standard_normal(tags.SR * 300) * 0.1).astype(np.float32)  # 100 patches
+    want = _whole_song_patches(y)
+    reservoir = tags.PatchReservoir(tags.SR, max_patches=4)
+    most = 0
+    for start in range(0, len(y), 65536):
+        reservoir.feed(y[start:start + 65536])
+        most = max(most, len(reservoir.kept))
+    got = reservoir.finish(tags.load_tagger()[2])
+    assert most <= 8  # bounded memory: at most 2 * max_patches patches held
+    assert got.shape == (4, 187, 96)
+    chosen = reservoir.chosen
+    assert chosen[0] == 0 and chosen[-1] >= 80 and all(np.diff(chosen) >= 20)
+    assert np.abs(got - want[chosen]).max() < 1e-4
 
 
 def test_short_clip_is_repeat_padded():

@@ -232,6 +232,7 @@ class PatchReservoir:
         if self.max_patches is not None and len(order) > self.max_patches:
             pick = np.linspace(0, len(order) - 1, self.max_patches).round().astype(int)
             order = [order[i] for i in pick]
+        self.chosen = order  # patch indices, for checks
         return np.stack([log_mel(self.kept[k], mel_basis, center=False) for k in order])
 
 
