@@ -262,7 +262,8 @@ def _write_frames(path, times, cuts, *, rate, time_base, pts, size, audio_freq, 
     pictures = {}
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=rate)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv422p10le" if codec.startswith("prores") else "yuv420p"
         stream.time_base = time_base
         stream.codec_context.time_base = time_base
         if codec == "libx264":

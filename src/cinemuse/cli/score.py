@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o", "--output", metavar="OUT",
         help="output video (.mp4/.mov/.mkv), or folder for a folder input "
-        "(default: VIDEO_scored.mp4 / FOLDER_scored)",
+        "(default: VIDEO_scored.mp4, or .mov/.mkv when the picture cannot go into MP4; FOLDER_scored)",
     )
     music = parser.add_argument_group("music")
     music.add_argument("--style", help="arrangement style, e.g. cinematic, piano, ambient, "
@@ -104,9 +104,11 @@ def run(args: argparse.Namespace, progress) -> dict:
                 f"videos failed (the others are in {out}): {names}",
             )
         return result.to_dict()
-    out = Path(args.output) if args.output else src.with_name(src.stem + "_scored.mp4")
+    from cinemuse.pipelines.score import default_output
+
+    out = Path(args.output) if args.output else default_output(src)
     if out.is_dir():  # -o FOLDER for one video: write FOLDER/NAME_scored.mp4
-        out = out / (src.stem + "_scored.mp4")
+        out = default_output(src, out)
     return cinemuse.score_video(src, out, opts, progress=progress).to_dict()
 
 

@@ -40,6 +40,9 @@ __all__ = [
     "write_video",
     "replace_audio",
     "copy_audio_track",
+    "copy_stream",
+    "check_copyable",
+    "copy_container_for",
     "video_fps_fraction",
 ]
 
@@ -674,10 +677,7 @@ def _remux(src: Path, source, target, out: Path, blocks, sample_rate: int, chann
     """Copy the video packets of ``source`` into ``target`` and encode ``blocks`` beside them,
     a little ahead of the picture, up to ``duration``."""
     vin = _video_stream(src, source)
-    try:
-        vout = target.add_stream_from_template(vin)
-    except (av.error.FFmpegError, ValueError) as exc:
-        raise BadInputError(src, f"its video stream cannot be copied ({ffmpeg_text(exc)})") from None
+    vout = _copy_stream_or_refuse(src, target, vin)
     start = vin.start_time or 0
     track = _AudioTrack(target, blocks, sample_rate, start=float(start * vin.time_base), channels=channels)
     reported = 0.0
@@ -703,6 +703,77 @@ def _remux(src: Path, source, target, out: Path, blocks, sample_rate: int, chann
             reported = t
     track.write_until(duration)
     track.flush()
+
+
+_MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+
+
+def copy_stream(target, stream):
+    """A stream in output container ``target`` that takes ``stream``'s packets unchanged.
+
+    PyAV builds the template from the *decoder's* name, which fails where the decoder is
+    not also an encoder (AV1 is decoded by ``libdav1d``); the codec parameters alone
+    (``opaque``) are all a packet copy needs.
+    """
+    try:
+        return target.add_stream_from_template(stream)
+    except (av.error.FFmpegError, ValueError):
+        return target.add_stream_from_template(stream, opaque=True)
+
+
+def _copy_stream_or_refuse(src: Path, target, stream):
+    try:
+        return copy_stream(target, stream)
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise BadInputError(src, f"its video stream cannot be copied ({ffmpeg_text(exc)}); "
+                                 "try -o NAME.mkv or NAME.mov") from None
+
+
+def check_copyable(video_path: str | os.PathLike, out_path: str | os.PathLike) -> None:
+    """Fail now, not after the work, if ``video_path``'s picture cannot be copied into ``out_path``.
+
+    Writes the container header (and one packet) of ``out_path``'s type into memory, which
+    is where FFmpeg refuses a codec the container cannot hold (ProRes in MP4, FFV1 in MOV).
+    Raises :class:`BadInputError` naming the video, the codec and the container.
+    """
+    import io
+
+    out = Path(out_path)
+    src, source = open_input(video_path)
+    try:
+        vin = _video_stream(src, source)
+        target = av.open(io.BytesIO(), mode="w", format=_MUXERS.get(out.suffix.lower(), "mp4"))
+        try:
+            vout = _copy_stream_or_refuse(src, target, vin)
+            target.start_encoding()
+            for packet in source.demux(vin):
+                if packet.dts is None and packet.pts is None:
+                    continue
+                packet.stream = vout
+                target.mux(packet)
+                break
+        except av.error.FFmpegError as exc:
+            raise BadInputError(src, f"its {vin.codec_context.name} video cannot be copied into a "
+                                     f"{out.suffix or 'video'} file ({ffmpeg_text(exc)}); "
+                                     "try -o NAME.mkv or NAME.mov") from None
+        finally:
+            try:
+                target.close()
+            except av.error.FFmpegError:
+                pass
+    finally:
+        source.close()
+
+
+def copy_container_for(video_path: str | os.PathLike, suffixes=(".mp4", ".mov", ".mkv")) -> str:
+    """The first of ``suffixes`` whose container can hold ``video_path``'s picture as it is."""
+    for suffix in suffixes[:-1]:
+        try:
+            check_copyable(video_path, Path("probe").with_suffix(suffix))
+            return suffix
+        except BadInputError:
+            continue
+    return suffixes[-1]
 
 
 def _video_span(p: Path) -> float:
@@ -731,8 +802,8 @@ def copy_audio_track(video_path: str | os.PathLike, audio_source: str | os.PathL
             vstream = _video_stream(vp, vin)
             astream = _audio_stream(ain)
             with av.open(str(out), "w", options=_container_options(out)) as target:
-                vout = target.add_stream_from_template(vstream)
-                aout = target.add_stream_from_template(astream) if astream is not None else None
+                vout = _copy_stream_or_refuse(vp, target, vstream)
+                aout = copy_stream(target, astream) if astream is not None else None
                 end = _copy_packets(vin, vstream, target, vout)
                 if aout is not None:
                     _copy_packets(ain, astream, target, aout, until=end)

@@ -468,11 +468,24 @@ def _check_score_inputs(video: Path, out: Path, opts: ScoreOptions):
     """Every check that can fail before any work; returns the input's stream info and the
     OutputSet its outputs will be committed through."""
     from cinemuse.io.atomic import check_input_file
-    from cinemuse.io.video import probe_video
+    from cinemuse.io.video import check_copyable, probe_video
 
     check_input_file(video)
     info = probe_video(video)
-    return info, check_outputs(out, opts, video)
+    outputs = check_outputs(out, opts, video)
+    check_copyable(video, out)  # an AV1 or ProRes picture that -o cannot hold: say so now
+    return info, outputs
+
+
+def default_output(video: str | os.PathLike, folder: str | os.PathLike | None = None, *,
+                   suffix: str = "_scored") -> Path:
+    """``VIDEO_scored.mp4`` (in ``folder``, default the video's), or ``.mov`` / ``.mkv`` when the
+    video's picture cannot be copied into MP4 as it is (ProRes, FFV1...)."""
+    from cinemuse.io.video import copy_container_for
+
+    video = Path(video)
+    folder = video.parent if folder is None else Path(folder)
+    return folder / f"{video.stem}{suffix}{copy_container_for(video)}"
 
 
 def _read_picture(video: Path, progress: Progress, timings: dict[str, float]):
@@ -608,7 +621,7 @@ def score_folder(
         for v in videos:
             per = _options_for(v, opts)
             try:
-                done.append(score_video(v, out_dir / (v.stem + ".mp4"), per, progress=SILENT))
+                done.append(score_video(v, default_output(v, out_dir, suffix=""), per, progress=SILENT))
             except CinemuseError as exc:
                 failed.append(ScoreFailure(str(v), str(exc)))
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
