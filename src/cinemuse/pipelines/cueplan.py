@@ -134,6 +134,17 @@ def section_moods(
         n_cuts = int(np.sum((cut_t >= lo) & (cut_t < hi)))
         feats["cut_rate"].append(n_cuts / max(hi - lo, 1.0))
     f = {k: np.array(v) for k, v in feats.items()}
+    return moods_from_features(f), f
+
+
+def moods_from_features(f: dict[str, np.ndarray]) -> list[Mood]:
+    """The picture -> mood mapping (module docstring) from per-section mean features.
+
+    ``f`` holds equal-length arrays ``brightness``, ``saturation`` (0..1), ``colourfulness``
+    (Hasler & Süsstrunk M), ``motion`` (mean absolute frame difference, 0..1) and
+    ``cut_rate`` (cuts per second); ``slideshow`` passes one entry per group of photos.
+    """
+    f = {k: np.asarray(v, dtype=float) for k, v in f.items()}
     # centred on typical values, about +-1 over the usual range
     b = (f["brightness"] - 0.45) / 0.2
     s = (f["saturation"] - 0.35) / 0.2
@@ -144,8 +155,7 @@ def section_moods(
     a_abs = 0.5 * m + 0.3 * r + 0.2 * s
     v = np.tanh(1.6 * (0.7 * v_abs + 0.3 * _z(v_abs)))
     a = np.tanh(1.6 * (0.7 * a_abs + 0.3 * _z(a_abs)))
-    moods = [Mood(float(np.clip(vi, -1, 1)), float(np.clip(ai, -1, 1))) for vi, ai in zip(v, a)]
-    return moods, f
+    return [Mood(float(np.clip(vi, -1, 1)), float(np.clip(ai, -1, 1))) for vi, ai in zip(v, a)]
 
 
 # ----------------------------------------------------------------------------- energy
