@@ -484,7 +484,7 @@ def cue_sheet_csv(record: dict) -> str:
 
 def write_extras(opts: SlideshowOptions, record: dict, piece, mastered, soundtrack, n_samples: int) -> dict:
     """The optional outputs: cue sheet, audio, MIDI, stems (each atomic)."""
-    from cinemuse.io.atomic import atomic_output, atomic_output_dir
+    from cinemuse.io.atomic import OutputSet, atomic_output
     from cinemuse.pipelines.score import cue_sheet_paths, fitted_blocks
 
     written = {}
@@ -505,14 +505,13 @@ def write_extras(opts: SlideshowOptions, record: dict, piece, mastered, soundtra
             piece.midi.write(str(tmp))
         written["midi"] = str(opts.midi_out)
     if opts.stems_dir is not None and mastered is not None:
-        import soundfile as sf
+        from cinemuse.io.stems import write_stems
 
-        with atomic_output_dir(opts.stems_dir, force=opts.force) as tmp_dir:
-            for name in mastered.stem_names:
-                safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(name))
-                with sf.SoundFile(str(tmp_dir / f"{safe}.wav"), "w", SAMPLE_RATE, 2, subtype="PCM_16") as f:
-                    for b in fitted_blocks(mastered.stem_blocks(name), n_samples):
-                        f.write(np.clip(b, -1.0, 1.0))
+        with OutputSet(force=opts.force) as outputs:
+            outputs.add_folder(opts.stems_dir, what="--stems")
+            blocks = {name: (lambda name=name: fitted_blocks(mastered.stem_blocks(name), n_samples))
+                      for name in mastered.stem_names}
+            write_stems(outputs, opts.stems_dir, blocks, SAMPLE_RATE, midi=piece.midi_bytes())
         written["stems"] = str(opts.stems_dir)
     return written
 
