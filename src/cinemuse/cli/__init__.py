@@ -124,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from cinemuse.progress import for_terminal
 
+    # A file name the terminal's encoding cannot show (PYTHONIOENCODING=ascii, a name that is
+    # not UTF-8) is printed escaped instead of failing after the work is done.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     progress = for_terminal(quiet=args.quiet or args.json)
     try:

@@ -104,6 +104,11 @@ def _exists(p: Path) -> bool:
 def check_input_file(path: str | os.PathLike) -> Path:
     """Return ``path`` as a Path if it is an existing, non-empty, readable regular file."""
     p = Path(path)
+    try:
+        os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise BadInputError(p, "file name is too long for this file system") from None
     if not p.exists():
         raise BadInputError(p, "no such file")
     if p.is_dir():
@@ -130,13 +135,13 @@ def check_output_path(path: str | os.PathLike, *, force: bool = False) -> Path:
     UTF-8, too long) or when its folder is missing or not writable.
     """
     p = Path(path)
+    problem = _name_problem(p)  # first: a name too long for the file system breaks every stat
+    if problem:
+        raise OutputError(p, problem)
     if p.is_dir():
         raise OutputError(p, "is a folder, expected an output file name")
     if _exists(p) and not force:
         raise OutputError(p, "already exists (use --force to overwrite)")
-    problem = _name_problem(p)
-    if problem:
-        raise OutputError(p, problem)
     _check_writable_folder(p, p.parent if str(p.parent) else Path("."))
     return p
 
@@ -149,11 +154,11 @@ def check_output_folder(path: str | os.PathLike, *, force: bool = False) -> Path
     replaces only files of the same names; nothing else in it is touched).
     """
     p = Path(path)
-    if _exists(p) and not p.is_dir():
-        raise OutputError(p, "exists and is not a folder")
     problem = _name_problem(p.absolute())
     if problem:
         raise OutputError(p, problem)
+    if _exists(p) and not p.is_dir():
+        raise OutputError(p, "exists and is not a folder")
     if p.is_dir():
         if not force and any(not _PART.match(n) for n in os.listdir(p)):
             raise OutputError(p, "folder is not empty (use --force to write into it: files of the same "
@@ -343,6 +348,9 @@ class OutputSet:
     def add(self, path: str | os.PathLike, *, what: str = "output", formats: Iterable[str] | None = None) -> Path:
         """Register one output file and check it now; returns it as a Path."""
         p = Path(path)
+        problem = _name_problem(p)
+        if problem:
+            raise OutputError(p, problem)
         if formats is not None:
             formats = tuple(formats)
             if p.suffix.lower() not in formats:
@@ -357,6 +365,9 @@ class OutputSet:
     def add_folder(self, path: str | os.PathLike, *, what: str = "output folder") -> Path:
         """Register a folder the run fills with files (created if missing) and check it now."""
         p = Path(path)
+        problem = _name_problem(p.absolute())
+        if problem:
+            raise OutputError(p, problem)
         self._check_clash(p, what, folder=True)
         check_output_folder(p, force=self.force)
         self._folders[_key(p)] = (p, what)
