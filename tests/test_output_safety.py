@@ -101,3 +101,26 @@ def test_stems_are_float_wavs_named_safely_in_both_commands(tmp_path):
         for n in wavs:
             info = sf.info(str(tmp_path / folder / n))
             assert info.subtype == "FLOAT" and info.duration == pytest.approx(length, abs=0.05)
+
+
+@pytest.mark.parametrize("argv, problem", [
+    (["colorize", "x.png", "-o", "y.png", "--saturation", "nan"], "finite number"),
+    (["score", "x.mp4", "--duck", "inf"], "finite number"),
+    (["compose", "-o", "a.wav", "--duration=-inf"], "finite number"),
+    (["compose", "-o", "a.wav", "--seed", "-1"], "must be between 0"),
+    (["compose", "-o", "a" * 300 + ".wav"], "too long"),
+    (["compose", "-o", "out\udcff.wav"], "not valid UTF-8"),
+    (["compose", "-o", "dangling.wav", "--duration", "5"], "already exists"),
+], ids=["nan", "inf", "minus-inf", "seed-1", "long-name", "not-utf8", "dangling-link"])
+def test_hostile_options_and_names_are_refused_in_one_line(tmp_path, argv, problem):
+    """Items 4, 13, 16: NaN/inf, negative seeds, unusable names, a dangling link at the output."""
+    os.symlink("/nonexistent/target", tmp_path / "dangling.wav")
+    before = {"dangling.wav": os.readlink(tmp_path / "dangling.wav")}
+    args = [os.fsencode(a) if "\udcff" in a else a for a in argv]
+    proc = subprocess.run([sys.executable, "-m", "cinemuse", *args, "--quiet"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and problem in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert os.readlink(tmp_path / "dangling.wav") == before["dangling.wav"]
+    assert sorted(os.listdir(tmp_path)) == ["dangling.wav"]
