@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -219,13 +220,19 @@ def test_slideshow_is_pending(tmp_path, capsys):
 
 
 def test_remove_stale_parts_touches_only_our_temporaries(tmp_path):
+    from cinemuse.io.atomic import atomic_output
+
     out = tmp_path / "clip.mp4"
-    ours = [tmp_path / ".clip.ab12CD_9.part.mp4", tmp_path / ".stems.Zz0099aa.part"]
-    ours[0].write_bytes(b"x")
-    ours[1].mkdir()
-    keep = [tmp_path / ".clip.mp4", tmp_path / "clip.part.mp4", tmp_path / ".other.ab12CD_9.part.mp4",
-            tmp_path / ".clip.ab12CD_9.part.wav"]
+    with pytest.raises(KeyboardInterrupt):  # a real temporary, as a worker would leave it
+        with atomic_output(out) as tmp:
+            made = tmp
+            shutil.copy(made, tmp_path / "keep.bin")
+            os.link(made, tmp_path / "hardlink")  # keeps the bytes once the writer cleans up
+            raise KeyboardInterrupt
+    os.link(tmp_path / "hardlink", made)  # as if the worker had been SIGKILLed instead
+    keep = [tmp_path / ".clip.mp4", tmp_path / "clip.part.mp4", tmp_path / made.name.replace(".clip.", ".other."),
+            tmp_path / made.name.replace(".mp4", ".wav")]
     for k in keep:
         k.write_bytes(b"user")
-    assert remove_stale_parts([out, tmp_path / "stems"]) == 2
-    assert not any(p.exists() for p in ours) and all(k.exists() for k in keep)
+    assert remove_stale_parts([out]) == 1
+    assert not made.exists() and all(k.exists() for k in keep)

@@ -51,6 +51,7 @@ __all__ = [
     "check_output_path",
     "clean_stale_parts",
     "disk_full_error",
+    "parts_of",
 ]
 
 # A few MB: below this a failed write is taken to be the disk filling up (libsndfile reports
@@ -241,6 +242,30 @@ def clean_stale_parts(folder: str | os.PathLike) -> list[Path]:
         except OSError:
             pass
     return removed
+
+
+def parts_of(path: str | os.PathLike) -> list[Path]:
+    """The temporary files (``.part``) that any process started for output ``path``.
+
+    For a caller that knows their writer is gone whatever its pid says (a batch driver whose
+    worker died, possibly on another host); :func:`clean_stale_parts` is the general cleaner.
+    """
+    final = Path(path)
+    folder = final.parent if str(final.parent) else Path(".")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        m = _PART.match(name)
+        if not m or m["kind"] != "part" or not (name.endswith(f".part{final.suffix}") or name.endswith(".part")):
+            continue
+        stem = name[1:].split(f".cm{m['pid']}-", 1)[0]
+        # a long stem is cut to keep the temporary's name within 255 bytes (_temp_prefix)
+        if stem == final.stem or (stem and final.stem.startswith(stem) and len(os.fsencode(name)) >= 240):
+            found.append(folder / name)
+    return found
 
 
 def _new_temp(final: Path, *, kind: str = "part") -> Path:

@@ -9,8 +9,6 @@ removes it (:func:`remove_stale_parts`) before the item is retried or the batch 
 
 from __future__ import annotations
 
-import re
-import shutil
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,8 +20,6 @@ from cinemuse.pipelines.batch.jobs import Item, get_job
 from cinemuse.pipelines.batch.manifest import Manifest, options_hash
 from cinemuse.progress import SILENT, Progress
 
-# the temporary names io.atomic gives: ".STEM.XXXXXXXX.partSUFFIX" (files), ".NAME.XXXXXXXX.part" (folders)
-_PART = re.compile(r"^\.(?P<stem>.+)\.[A-Za-z0-9_]{8}\.part(?P<suffix>\.[^.]*)?$")
 
 
 @dataclass
@@ -76,27 +72,21 @@ class _Task:
 
 
 def remove_stale_parts(outputs: list[Path]) -> int:
-    """Delete the temporary files and folders cinemuse left for these outputs; returns how many.
+    """Delete the temporary files a lost worker left for these outputs; returns how many.
 
-    Only names of io.atomic's own hidden pattern for exactly these outputs are touched, so a
-    user's file can never match.
+    Only io.atomic's own temporaries for exactly these outputs are touched (so a user's file
+    can never match), whichever process or host made them: the driver knows their writer is
+    gone. Inside a folder output (stems), the general stale-part cleaner does the rest.
     """
-    wanted: dict[Path, set[tuple[str, str]]] = {}
-    for p in outputs:
-        wanted.setdefault(p.parent, set()).update({(p.stem, p.suffix), (p.name, "")})
+    from cinemuse.io.atomic import clean_stale_parts, parts_of
+
     removed = 0
-    for folder, names in wanted.items():
-        if not folder.is_dir():
-            continue
-        for entry in folder.iterdir():
-            m = _PART.match(entry.name)
-            if not m or (m["stem"], m["suffix"] or "") not in names:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+    for out in outputs:
+        for part in parts_of(out):
+            part.unlink(missing_ok=True)
             removed += 1
+        if out.is_dir():
+            removed += len(clean_stale_parts(out))
     return removed
 
 
