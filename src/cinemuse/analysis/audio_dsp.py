@@ -131,12 +131,14 @@ def tempo_salience(envelope: np.ndarray, *, sr: int, hop_length: int,
     env = np.maximum(env, 0).astype(np.float64)
     if len(env) < win_length:
         env = np.pad(env, (0, win_length - len(env)))
-    windows = sliding_window_view(env, win_length)[:: win_length // 4]  # (W, win)
-    windows = windows * np.hanning(win_length)
-    spec = np.fft.rfft(windows, n=2 * win_length, axis=1)
-    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :win_length]
-    ac = ac / (ac[:, :1] + 1e-9)
-    salience = ac.mean(axis=0)[1:]
+    windows = sliding_window_view(env, win_length)[:: win_length // 4]  # (W, win) view
+    hann = np.hanning(win_length)
+    total = np.zeros(win_length)
+    for start in range(0, windows.shape[0], 256):  # bounded memory for hours of audio
+        spec = np.fft.rfft(windows[start : start + 256] * hann, n=2 * win_length, axis=1)
+        ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :win_length]
+        total += (ac / (ac[:, :1] + 1e-9)).sum(axis=0)
+    salience = (total / windows.shape[0])[1:]
     lags = np.arange(1, win_length)
     bpms = 60.0 * sr / (hop_length * lags)
     return bpms, salience

@@ -217,13 +217,13 @@ class _Extractor:
         self._flush_groups(final=True)
 
         def cat(key: str, rows: int | None = None) -> np.ndarray:
-            parts = self.out[key]
+            parts = self.out.pop(key)  # freed as joined: one feature's copy at a time
             if not parts:
                 return np.zeros((rows, 0) if rows else 0, np.float32)
-            return np.concatenate(parts, axis=-1).astype(np.float32)
+            return np.concatenate(parts, axis=-1).astype(np.float32, copy=False)
 
-        seg = cat("seg_energy", self.channels) if self.out["seg_energy"] else np.zeros(
-            (self.channels, 0))
+        seg = (np.concatenate(self.out.pop("seg_energy"), axis=1) if self.out["seg_energy"]
+               else np.zeros((self.channels, 0)))
         return SongFeatures(
             sample_rate=self.sr, n_samples=self.n_samples, peak=self.peak,
             seg_energy=np.asarray(seg, np.float64), onset=cat("onset"),
