@@ -49,6 +49,39 @@ class Mood:
             raise ValueError(f"unknown mood {name!r}; choose from {', '.join(MOODS)}") from None
 
 
+MIN_TEMPO, MAX_TEMPO = 30.0, 240.0  # bpm a cue may ask for (beyond them no style sounds like music)
+
+
+def check_tempo(tempo: float | None) -> float | None:
+    """``tempo`` unchanged when None or within 30-240 bpm; a UsageError naming ``--tempo`` otherwise."""
+    if tempo is not None and not MIN_TEMPO <= tempo <= MAX_TEMPO:
+        from cinemuse.errors import UsageError
+
+        raise UsageError(f"--tempo must be between {MIN_TEMPO:g} and {MAX_TEMPO:g} bpm, got {tempo:g}")
+    return tempo
+
+
+def parse_mood(text: str | None) -> Mood | None:
+    """A named mood (``happy``, ``sad``...) or ``valence,arousal`` (each -1..1); None stays None.
+
+    Raises a UsageError naming ``--mood`` for anything else.
+    """
+    from cinemuse.errors import UsageError
+
+    if text is None:
+        return None
+    if "," in text:
+        try:
+            v, a = (float(x) for x in text.split(","))
+            return Mood(v, a)
+        except ValueError as exc:
+            raise UsageError(f"--mood {text!r}: expected a name or 'valence,arousal' in [-1, 1] ({exc})") from None
+    try:
+        return Mood.named(text)
+    except ValueError as exc:
+        raise UsageError(f"--mood: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Hit:
     """A moment the music must mark audibly (a cut, a flash, an impact), at ``time`` seconds."""

@@ -65,8 +65,9 @@ def options_from_args(args, progress=None):
     import cinemuse
     from cinemuse.errors import UsageError
 
-    if args.tempo is not None and not 30 <= args.tempo <= 240:
-        raise UsageError("--tempo must be between 30 and 240 bpm")
+    from cinemuse.cuesheet import check_tempo
+
+    check_tempo(args.tempo)
     if not 0.0 <= args.intensity <= 2.0:
         raise UsageError("--intensity must be between 0 and 2")
     if args.duck < 0 or args.duck > 60:

@@ -10,7 +10,6 @@ thickens the pattern with the energy curve.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 import numpy as np
 
@@ -33,7 +32,20 @@ class DrumLibrary:
 
     @classmethod
     def load(cls) -> "DrumLibrary":
-        return _load_shipped()
+        """The shipped groove library, loaded once per process."""
+        from cinemuse.assets import load_shipped
+
+        return load_shipped("drums/grooves.safetensors", cls.from_file)
+
+    @classmethod
+    def from_file(cls, path) -> "DrumLibrary":
+        from safetensors import safe_open
+        from safetensors.numpy import load_file
+
+        with safe_open(str(path), framework="numpy") as f:
+            families = json.loads(f.metadata()["families"])
+        t = load_file(str(path))
+        return cls(t["patterns"], t["style"], t["tempo_band"], t["is_fill"], t["count"], families)
 
     def candidates(self, families, bpm: float, *, fill: bool) -> np.ndarray:
         """Indices of patterns for these style families, nearest tempo band, beat or fill."""
@@ -59,20 +71,6 @@ class DrumLibrary:
             idx = idx[idx != exclude]
         weights = self.count[idx].astype(float)
         return int(rng.choice(idx, p=weights / weights.sum()))
-
-
-@lru_cache(maxsize=1)
-def _load_shipped() -> DrumLibrary:
-    from safetensors import safe_open
-    from safetensors.numpy import load_file
-
-    from cinemuse.assets import asset_path
-
-    path = asset_path("drums/grooves.safetensors")
-    with safe_open(str(path), framework="numpy") as f:
-        families = json.loads(f.metadata()["families"])
-    t = load_file(str(path))
-    return DrumLibrary(t["patterns"], t["style"], t["tempo_band"], t["is_fill"], t["count"], families)
 
 
 def shape_pattern(pattern: np.ndarray, energy: float) -> np.ndarray:

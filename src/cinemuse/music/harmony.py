@@ -12,7 +12,6 @@ plausible alternative each time), with hard constraints for cadences and loop se
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 import numpy as np
 
@@ -105,8 +104,10 @@ class HarmonyModel:
 
     @classmethod
     def load(cls) -> "HarmonyModel":
-        """The shipped model (``assets/harmony/harmony.json``), cached per process."""
-        return _load_shipped()
+        """The shipped model (``assets/harmony/harmony.json``), loaded once per process."""
+        from cinemuse.assets import load_shipped
+
+        return load_shipped("harmony/harmony.json", cls.from_json)
 
     # ------------------------------------------------------------------ decoding
     def slot_scores(self, melody: np.ndarray) -> np.ndarray:
@@ -211,13 +212,6 @@ def _draw(logits: np.ndarray, rng: np.random.Generator) -> int:
     p = np.exp(logits - np.max(logits))
     p /= p.sum()
     return int(rng.choice(len(p), p=p))
-
-
-@lru_cache(maxsize=1)
-def _load_shipped() -> HarmonyModel:
-    from cinemuse.assets import asset_path
-
-    return HarmonyModel.from_json(asset_path("harmony/harmony.json"))
 
 
 def chord_tone_share(chords: list[Chord], notes: list[tuple[int, int]]) -> float:

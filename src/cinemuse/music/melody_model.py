@@ -107,15 +107,20 @@ class MelodyModel:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "MelodyModel":
-        """Load the shipped weights (or a ``.safetensors`` file written by the trainer)."""
-        from safetensors.numpy import load_file
-        from safetensors import safe_open
-
+        """The shipped weights (loaded once per process), or a ``.safetensors`` file
+        written by the trainer (read each time)."""
         if path is None:
-            from cinemuse.assets import asset_path
+            from cinemuse.assets import load_shipped
 
-            path = asset_path(ASSET_NAME)
-        path = Path(path)
+            return load_shipped(ASSET_NAME, cls.from_file)
+        return cls.from_file(path)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "MelodyModel":
+        """Read a ``.safetensors`` file written by the trainer (weights and config)."""
+        from safetensors import safe_open
+        from safetensors.numpy import load_file
+
         with safe_open(str(path), framework="numpy") as f:
             config = json.loads(f.metadata()["config"])
         return cls(load_file(str(path)), config)

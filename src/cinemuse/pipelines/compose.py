@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cinemuse.cuesheet import CueSheet, Mood, Section
+from cinemuse.cuesheet import CueSheet, Mood, Section, check_tempo, parse_mood
 from cinemuse.errors import UsageError
 from cinemuse.pipelines.results import Result
 from cinemuse.progress import SILENT, Progress
@@ -24,22 +24,6 @@ SHEET_FORMATS = (".musicxml", ".xml", ".abc")
 OUTPUT_FORMATS = AUDIO_FORMATS + MIDI_FORMATS + SHEET_FORMATS
 MIN_SECONDS, MAX_SECONDS = 5.0, 20 * 60.0
 ROLES = ("melody", "chords", "pad", "bass")
-
-
-def parse_mood(text: str | None) -> Mood | None:
-    """A named mood (``happy``, ``sad``...) or ``valence,arousal`` (each -1..1)."""
-    if text is None:
-        return None
-    if "," in text:
-        try:
-            v, a = (float(x) for x in text.split(","))
-            return Mood(v, a)
-        except ValueError as exc:
-            raise UsageError(f"--mood {text!r}: expected a name or 'valence,arousal' in [-1, 1] ({exc})") from None
-    try:
-        return Mood.named(text)
-    except ValueError as exc:
-        raise UsageError(f"--mood: {exc}") from None
 
 
 def parse_instruments(text: str | None) -> dict[str, int]:
@@ -144,8 +128,7 @@ def build_cue(
 
     if not MIN_SECONDS <= duration <= MAX_SECONDS:
         raise UsageError(f"--duration must be between {MIN_SECONDS:g} s and {MAX_SECONDS:g} s, got {duration:g}")
-    if tempo is not None and not 30 <= tempo <= 240:
-        raise UsageError(f"--tempo must be between 30 and 240 bpm, got {tempo:g}")
+    check_tempo(tempo)
     if key is not None:
         try:
             parse_key(key)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from cinemuse.cuesheet import CueSheet, Mood
+from cinemuse.cuesheet import CueSheet, Mood, parse_mood
 from cinemuse.errors import BadInputError, CinemuseError, UsageError
 from cinemuse.pipelines.results import Result
 from cinemuse.progress import SILENT, Progress
@@ -105,19 +105,6 @@ class FolderResult(Result):
     output: str
     scored: tuple[ScoreResult, ...]
     failed: tuple[ScoreFailure, ...]
-
-
-def parse_mood(text: str | None) -> Mood | None:
-    """``"happy"`` (a named mood) or ``"0.5,-0.2"`` (valence,arousal) -> Mood; None stays None."""
-    if text is None:
-        return None
-    try:
-        if "," in text:
-            v, a = (float(x) for x in text.split(","))
-            return Mood(v, a)
-        return Mood.named(text)
-    except ValueError as exc:
-        raise UsageError(f"--mood: {exc}") from None
 
 
 # ----------------------------------------------------------------------------- pieces

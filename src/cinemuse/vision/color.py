@@ -1,4 +1,5 @@
-"""Colour-space helpers: CIE Lab (D65, sRGB), CIEDE2000 and the Hasler–Süsstrunk colourfulness.
+"""Colour-space helpers: the sRGB transfer function, CIE Lab (D65, sRGB), CIEDE2000 and the
+Hasler–Süsstrunk colourfulness.
 
 Lab conversions go through OpenCV (a run-time dependency already) on float32 input, which
 gives L in 0..100 and a, b in about -128..127 — the same numbers as ``skimage.color``.
@@ -10,6 +11,25 @@ two.
 from __future__ import annotations
 
 import numpy as np
+
+
+def srgb_to_linear(values: np.ndarray) -> np.ndarray:
+    """The sRGB decoding (IEC 61966-2-1): encoded 0..1 -> linear light 0..1, same shape.
+
+    Floating input keeps its precision (float32 stays float32); anything else becomes float64.
+    """
+    c = np.asarray(values)
+    if not np.issubdtype(c.dtype, np.floating):
+        c = c.astype(np.float64)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(values: np.ndarray) -> np.ndarray:
+    """The sRGB encoding: linear light 0..1 -> encoded 0..1 (the inverse of :func:`srgb_to_linear`)."""
+    x = np.asarray(values)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:

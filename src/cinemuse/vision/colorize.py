@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -79,7 +78,16 @@ class Colorizer:
         """Load the shipped encoder and decoder (cached)."""
         from cinemuse.vision.encoder import default_threads
 
-        return _load_cached(threads or default_threads())
+        from cinemuse.assets import load_shipped
+
+        return load_shipped(DECODER_ASSET, cls.from_file, threads or default_threads())
+
+    @classmethod
+    def from_file(cls, path, threads: int) -> "Colorizer":
+        """A decoder file over the shipped (shared) encoder."""
+        from cinemuse.vision.encoder import ImageEncoder, make_session
+
+        return cls(ImageEncoder.load(threads=threads), make_session(path, threads=threads))
 
     # ------------------------------------------------------------------ core
 
@@ -389,15 +397,6 @@ def colorize_image(
         pred = colorizer.predict(lightness, work_side=work_side, temperature=temperature)
     ab = guided_upsample(pred, lightness) * saturation
     return compose(lightness, ab)
-
-
-@lru_cache(maxsize=4)
-def _load_cached(threads: int) -> Colorizer:
-    from cinemuse.assets import asset_path
-    from cinemuse.vision.encoder import ImageEncoder, make_session
-
-    encoder = ImageEncoder.load(threads=threads)
-    return Colorizer(encoder, make_session(asset_path(DECODER_ASSET), threads=threads))
 
 
 # ----------------------------------------------------------------------------- video

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cinemuse.vision.color import linear_to_srgb, srgb_to_linear
 from cinemuse.vision.cover_looks import LOOKS, choose_look, song_fingerprint
 from cinemuse.vision.cover_looks.canvas import Canvas, Palette
 
@@ -60,8 +61,7 @@ def oklch_to_srgb(lightness, chroma, hue_deg) -> np.ndarray:
     r = 4.0767416621 * l - 3.3077115913 * m + 0.2309699292 * s
     g = -1.2684380046 * l + 2.6097574011 * m - 0.3413193965 * s
     bl = -0.0041960863 * l - 0.7034186147 * m + 1.7076147010 * s
-    lin = np.clip(np.stack([r, g, bl], axis=-1), 0.0, 1.0)
-    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+    return linear_to_srgb(np.clip(np.stack([r, g, bl], axis=-1), 0.0, 1.0))
 
 
 def _lerp_hue(h0: float, h1: float, t: float) -> float:
@@ -82,8 +82,7 @@ def oklch_in_gamut(lightness: float, chroma: float, hue_deg: float) -> np.ndarra
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB 0..1 -> CIELAB (D65), (..., 3)."""
-    c = np.asarray(rgb, dtype=np.float64)
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lin = srgb_to_linear(np.asarray(rgb, dtype=np.float64))
     m = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
                   [0.0193339, 0.1191920, 0.9503041]])
     xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883])
@@ -188,9 +187,7 @@ def make_palette(mood: MoodColour, rng: np.random.Generator) -> Palette:
 
 def relative_luminance(rgb: np.ndarray) -> np.ndarray:
     """WCAG 2.x relative luminance of sRGB values 0..1, (...,)."""
-    c = np.asarray(rgb, dtype=np.float64)
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return lin @ np.array([0.2126, 0.7152, 0.0722])
+    return srgb_to_linear(np.asarray(rgb, dtype=np.float64)) @ np.array([0.2126, 0.7152, 0.0722])
 
 
 def contrast_ratio(lum_a, lum_b) -> np.ndarray:

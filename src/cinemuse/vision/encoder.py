@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import threading
-from functools import lru_cache
 
 import numpy as np
 
@@ -85,7 +84,13 @@ class ImageEncoder:
     @classmethod
     def load(cls, *, threads: int | None = None) -> "ImageEncoder":
         """Load the shipped encoder (cached: repeated calls share one session)."""
-        return _load_cached(threads or default_threads())
+        from cinemuse.assets import load_shipped
+
+        return load_shipped(ASSET_NAME, cls.from_file, threads or default_threads())
+
+    @classmethod
+    def from_file(cls, path, threads: int) -> "ImageEncoder":
+        return cls(make_session(path, threads=threads))
 
     def run(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """Run the raw network.
@@ -175,13 +180,6 @@ class ImageEncoder:
         maps["embedding"] = out["embedding"][0]
         maps["size"] = (h, w)
         return maps
-
-
-@lru_cache(maxsize=4)
-def _load_cached(threads: int) -> ImageEncoder:
-    from cinemuse.assets import asset_path
-
-    return ImageEncoder(make_session(asset_path(ASSET_NAME), threads=threads))
 
 
 def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:

@@ -500,15 +500,17 @@ def _grey_float(rgb: np.ndarray) -> np.ndarray:
 
 
 def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
-    """sRGB uint8 -> linear light float32 0..1."""
-    x = np.asarray(rgb, dtype=np.float32) / 255.0
-    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    """sRGB uint8 -> linear light float32 0..1 (:func:`cinemuse.vision.color.srgb_to_linear`)."""
+    from cinemuse.vision import color
+
+    return color.srgb_to_linear(np.asarray(rgb, dtype=np.float32) / 255.0).astype(np.float32)
 
 
 def linear_to_srgb(lin: np.ndarray) -> np.ndarray:
     """Linear light 0..1 -> sRGB uint8."""
-    x = np.clip(np.asarray(lin, dtype=np.float32), 0, 1)
-    y = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+    from cinemuse.vision import color
+
+    y = color.linear_to_srgb(np.clip(np.asarray(lin, dtype=np.float32), 0, 1))
     return np.clip(y * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
