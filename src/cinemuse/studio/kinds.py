@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from cinemuse.cuesheet import MAX_TEMPO, MIN_TEMPO
 from cinemuse.errors import UsageError
 
 STYLES = ("cinematic", "ambient", "lofi", "folk", "pop", "piano", "electronic")
@@ -195,7 +196,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          "video", (
              Option("mood", "str", "override the picture's mood: a name or VALENCE,AROUSAL"),
              Option("style", "str", "arrangement style (default: from the mood)", choices=STYLES),
-             Option("tempo", "float", "fixed tempo in bpm (default: fitted to the cuts)", min=30, max=240),
+             Option("tempo", "float", "fixed tempo in bpm (default: fitted to the cuts)", min=MIN_TEMPO, max=MAX_TEMPO),
              Option("intensity", "float", "0 restrained .. 2 driving", 1.0, min=0, max=2),
              Option("duck", "float", "dB the music dips under the video's own sound", 10.0, min=0, max=60),
              Option("replace-audio", "bool", "drop the original sound", False),
@@ -206,7 +207,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         Option("duration", "float", "length in seconds", 30.0, min=5, max=1200),
         Option("mood", "str", "a name or VALENCE,AROUSAL"),
         Option("style", "str", "arrangement style", choices=STYLES),
-        Option("tempo", "float", "beats per minute", min=30, max=240),
+        Option("tempo", "float", "beats per minute", min=MIN_TEMPO, max=MAX_TEMPO),
         Option("key", "str", "tonic, e.g. C, F#, 'D minor'"),
         Option("mode", "str", "major or minor", choices=("major", "minor")),
         Option("instruments", "str", "ROLE=INSTRUMENT,... e.g. melody=flute"),
