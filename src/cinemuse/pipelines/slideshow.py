@@ -129,14 +129,17 @@ def frame_size(opts: SlideshowOptions) -> tuple[int, int]:
     return ASPECTS[opts.aspect]
 
 
-def check_options(out: Path, opts: SlideshowOptions) -> None:
-    """Fail before any work on impossible options or outputs that cannot be written."""
-    from cinemuse.io.atomic import check_output_path
+def check_options(out: Path, opts: SlideshowOptions, inputs: Sequence[str | os.PathLike] = ()):
+    """Fail before any work on impossible options or outputs that cannot be written.
+
+    Returns the run's :class:`~cinemuse.io.atomic.OutputSet`: the film and every side output
+    (cue sheet, audio, MIDI, stems), checked now and committed together at the end, or none.
+    """
+    from cinemuse.io.atomic import OutputSet
+    from cinemuse.io.audio import AUDIO_EXTENSIONS
     from cinemuse.pipelines.score import cue_sheet_paths
     from cinemuse.vision.looks import get_look
 
-    if out.suffix.lower() not in (".mp4", ".mov", ".m4v", ".mkv"):
-        raise UsageError(f"{out}: output must be .mp4, .mov, .m4v or .mkv")
     frame_size(opts)
     try:
         get_look(opts.look)
@@ -148,25 +151,24 @@ def check_options(out: Path, opts: SlideshowOptions) -> None:
         raise UsageError("--style-strength must be between 0 and 1")
     if opts.song is not None and (opts.midi_out or opts.stems_dir):
         raise UsageError("--midi and --stems need composed music; they do not apply with --song")
-    check_output_path(out, force=opts.force)
-    for p in (opts.audio_out, opts.midi_out):
-        if p is not None:
-            check_output_path(p, force=opts.force)
+    outputs = OutputSet(force=opts.force, inputs=[*inputs, *([opts.song] if opts.song else [])])
+    outputs.add(out, what="-o", formats=(".mp4", ".mov", ".m4v", ".mkv"))
+    if opts.audio_out is not None:
+        outputs.add(opts.audio_out, what="--audio", formats=AUDIO_EXTENSIONS)
+    if opts.midi_out is not None:
+        outputs.add(opts.midi_out, what="--midi", formats=(".mid", ".midi"))
     if opts.cue_sheet is not None:
         for p in cue_sheet_paths(opts.cue_sheet):
-            check_output_path(p, force=opts.force)
+            outputs.add(p, what="--cue-sheet")
     if opts.stems_dir is not None:
-        d = opts.stems_dir
-        if d.exists() and not d.is_dir():
-            raise BadInputError(d, "exists and is not a folder")
-        if d.is_dir() and any(d.iterdir()) and not opts.force:
-            raise BadInputError(d, "folder is not empty (use --force to replace it)")
+        outputs.add_folder(opts.stems_dir, what="--stems")
     if opts.style is not None:
         from cinemuse.vision.stylize import list_styles
 
         names = [s.name for s in list_styles()]
         if opts.style not in names:
             raise UsageError(f"--style: unknown style {opts.style!r}; choose from {', '.join(names)}")
+    return outputs
 
 
 # ----------------------------------------------------------------------------- plan
@@ -482,36 +484,31 @@ def cue_sheet_csv(record: dict) -> str:
     return buf.getvalue()
 
 
-def write_extras(opts: SlideshowOptions, record: dict, piece, mastered, soundtrack, n_samples: int) -> dict:
-    """The optional outputs: cue sheet, audio, MIDI, stems (each atomic)."""
-    from cinemuse.io.atomic import OutputSet, atomic_output
+def write_extras(outputs, opts: SlideshowOptions, record: dict, piece, mastered, soundtrack,
+                 n_samples: int) -> dict:
+    """Stage the side outputs (cue sheet, audio, MIDI, stems) into the run's ``outputs``."""
     from cinemuse.pipelines.score import cue_sheet_paths, fitted_blocks
 
     written = {}
     if opts.cue_sheet is not None:
         jpath, cpath = cue_sheet_paths(opts.cue_sheet)
-        with atomic_output(jpath, force=opts.force) as tmp:
-            tmp.write_text(json.dumps(record, indent=2))
-        with atomic_output(cpath, force=opts.force) as tmp:
-            tmp.write_text(cue_sheet_csv(record))
+        outputs.stage(jpath).write_text(json.dumps(record, indent=2))
+        outputs.stage(cpath).write_text(cue_sheet_csv(record))
         written["cue_sheet"] = f"{jpath}, {cpath}"
     if opts.audio_out is not None:
         from cinemuse.io.audio import write_audio
 
-        write_audio(opts.audio_out, soundtrack(), SAMPLE_RATE, force=opts.force)
+        write_audio(outputs.stage(opts.audio_out), soundtrack(), SAMPLE_RATE, force=True)
         written["audio"] = str(opts.audio_out)
     if opts.midi_out is not None and piece is not None:
-        with atomic_output(opts.midi_out, force=opts.force) as tmp:
-            piece.midi.write(str(tmp))
+        outputs.stage(opts.midi_out).write_bytes(piece.midi_bytes())
         written["midi"] = str(opts.midi_out)
     if opts.stems_dir is not None and mastered is not None:
         from cinemuse.io.stems import write_stems
 
-        with OutputSet(force=opts.force) as outputs:
-            outputs.add_folder(opts.stems_dir, what="--stems")
-            blocks = {name: (lambda name=name: fitted_blocks(mastered.stem_blocks(name), n_samples))
-                      for name in mastered.stem_names}
-            write_stems(outputs, opts.stems_dir, blocks, SAMPLE_RATE, midi=piece.midi_bytes())
+        blocks = {name: (lambda name=name: fitted_blocks(mastered.stem_blocks(name), n_samples))
+                  for name in mastered.stem_names}
+        write_stems(outputs, opts.stems_dir, blocks, SAMPLE_RATE, midi=piece.midi_bytes())
         written["stems"] = str(opts.stems_dir)
     return written
 
@@ -567,7 +564,7 @@ def make_slideshow(photos: Sequence[str | os.PathLike], out: str | os.PathLike, 
 
     opts = opts or SlideshowOptions()
     out = Path(out)
-    check_options(out, opts)
+    outputs = check_options(out, opts, photos)
     size = frame_size(opts)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -582,6 +579,7 @@ def make_slideshow(photos: Sequence[str | os.PathLike], out: str | os.PathLike, 
         stylizer = Stylizer.load()
     look = get_look(opts.look)
     with contextlib.ExitStack() as cleanup, ThreadPoolExecutor(1, thread_name_prefix="cinemuse-music") as pool:
+        cleanup.enter_context(outputs)  # entered first, left last: commits every output or none
         music = None if profile is not None else pool.submit(compose_music, cue, opts.stems_dir is not None)
         scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="cinemuse-slideshow-")))
         t0 = time.perf_counter()
@@ -601,11 +599,11 @@ def make_slideshow(photos: Sequence[str | os.PathLike], out: str | os.PathLike, 
                 return song_blocks(Path(opts.song), profile, n_samples)
         timings["music"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        replace_audio(picture, soundtrack(), SAMPLE_RATE, out, force=opts.force)
+        replace_audio(picture, soundtrack(), SAMPLE_RATE, outputs.stage(out), force=True)
         timings["mux"] = time.perf_counter() - t0
         cues = slide_cues(slides, timeline, size)
         record = cue_sheet_record(cues, cue, timeline, n_frames, opts.song)
-        written = {"video": str(out)} | write_extras(opts, record, piece, mastered, soundtrack, n_samples)
+        written = {"video": str(out)} | write_extras(outputs, opts, record, piece, mastered, soundtrack, n_samples)
     return SlideshowResult(
         output=str(out), duration=n_frames / FPS, frames=n_frames, fps=FPS, size=size, tempo=timeline.tempo,
         music="song" if profile is not None else "composed", style=opts.style, look=opts.look, slides=cues,
