@@ -295,6 +295,11 @@ def plan_cues(
 ) -> CueSheet:
     """Build the CueSheet for a video from its analysis.
 
+    The steps, each a function of its own: sections (:func:`section_spans`), their moods
+    (:func:`planned_moods`), the energy curve (:func:`energy_curve`), the tempo grid that
+    catches the cuts (:func:`cut_tempo`), the hits (:func:`cue_hits`), and the sections with
+    their energy and latents (:func:`planned_sections`).
+
     Parameters
     ----------
     analysis : VideoAnalysis
@@ -319,19 +324,54 @@ def plan_cues(
     -------
     CueSheet
     """
-    duration = analysis.duration
-    boundaries = analysis.boundaries()
     if spans is None:
-        spans = section_spans([b[0] for b in boundaries], duration, min_section=min_section)
+        cut_or_blend = [b[0] for b in analysis.boundaries()]
+        spans = section_spans(cut_or_blend, analysis.duration, min_section=min_section)
+    moods = planned_moods(analysis, spans, mood=mood, intensity=intensity)
+    curve = energy_curve(analysis, intensity=intensity)
+    fit, tolerance = cut_tempo(analysis, spans, moods, tempo=tempo, seed=seed)
+    return CueSheet(
+        duration=float(analysis.duration),
+        sections=planned_sections(spans, moods, curve, latents),
+        hits=cue_hits(analysis, fit, tolerance, impacts=impacts),
+        tempo=fit.tempo,
+        meter=4,
+        style=style,
+        first_downbeat=fit.first_downbeat,
+        energy_curve=[(float(t), float(e)) for t, e in curve],
+        seed=seed,
+    )
+
+
+def planned_moods(
+    analysis: VideoAnalysis,
+    spans: Sequence[tuple[float, float]],
+    *,
+    mood: Mood | None = None,
+    intensity: float = 1.0,
+) -> list[Mood]:
+    """The picture's mood per span, or the user's ``mood`` everywhere; ``intensity`` lifts arousal."""
     moods, _ = section_moods(analysis, spans)
     if mood is not None:
         moods = [mood] * len(spans)
     if intensity != 1.0:
         moods = [Mood(m.valence, float(np.clip(m.arousal + 0.5 * (intensity - 1.0), -1, 1))) for m in moods]
-    curve = energy_curve(analysis, intensity=intensity)
+    return moods
 
-    frame = analysis.frame_duration
-    tolerance = max(0.5 * frame, 0.012)  # a beat within half a frame of the cut looks "on" it
+
+def cut_tempo(
+    analysis: VideoAnalysis,
+    spans: Sequence[tuple[float, float]],
+    moods: Sequence[Mood],
+    *,
+    tempo: float | None = None,
+    seed: int = 0,
+) -> tuple[TempoFit, float]:
+    """The tempo grid that catches the most cuts, and the tolerance (seconds) it was fitted with.
+
+    The mood, averaged over the video by section length, suggests the tempo that breaks ties.
+    """
+    tolerance = max(0.5 * analysis.frame_duration, 0.012)  # a beat within half a frame of the cut looks "on" it
     cut_times = np.array([c.time for c in analysis.cuts])
     mean_arousal = float(np.average([m.arousal for m in moods], weights=[b - a for a, b in spans]))
     preferred = 95.0 + 30.0 * mean_arousal  # calm ~65-95, excited ~110-125
@@ -339,13 +379,18 @@ def plan_cues(
         cut_times, tolerance=tolerance, preferred=preferred, fixed_tempo=tempo, seed=seed,
         tempo_range=TEMPO_RANGE if tempo is None else (min(TEMPO_RANGE[0], tempo), max(TEMPO_RANGE[1], tempo)),
     )
+    return fit, tolerance
 
+
+def cue_hits(analysis: VideoAnalysis, fit: TempoFit, tolerance: float, *, impacts: bool = True) -> list[Hit]:
+    """Every cut, transition and flash as a hit, plus motion impacts kept clear of them; by time."""
+    cut_times = np.array([c.time for c in analysis.cuts])
     hits: list[Hit] = []
     on = on_grid(cut_times, fit, tolerance) if len(cut_times) else np.zeros(0, bool)
     for c, is_on in zip(analysis.cuts, on):
         # every cut gets a hit at its exact time; off-grid ones rely on it entirely
         hits.append(Hit(time=c.time, kind="cut", strength=0.7 if is_on else 1.0, frame=c.frame))
-    for b_time, b_frame, kind in boundaries:
+    for b_time, b_frame, kind in analysis.boundaries():
         if kind != "cut":  # the middle of a dissolve, the black point of a fade
             hits.append(Hit(time=b_time, kind="transition", strength=0.4, frame=b_frame))
     for f in analysis.flashes:  # a flash of light is a sudden event the music can catch
@@ -360,24 +405,22 @@ def plan_cues(
             i = int(np.searchsorted(analysis.times, bt))
             hits.append(Hit(time=float(bt), kind="impact", strength=0.5, frame=i))
             taken = np.append(taken, bt)
-    hits = [h for h in hits if 0.0 <= h.time < duration]
+    hits = [h for h in hits if 0.0 <= h.time < analysis.duration]
     hits.sort(key=lambda h: h.time)
+    return hits
 
+
+def planned_sections(
+    spans: Sequence[tuple[float, float]],
+    moods: Sequence[Mood],
+    curve: np.ndarray,
+    latents: np.ndarray | None = None,
+) -> list[Section]:
+    """One Section per span: its mood, its mean energy on ``curve`` and its melody latent."""
     sections = []
     for i, ((start, end), m) in enumerate(zip(spans, moods)):
         sel = (curve[:, 0] >= start) & (curve[:, 0] < end)
         energy = float(np.mean(curve[sel, 1])) if sel.any() else float(np.interp(start, curve[:, 0], curve[:, 1]))
         latent = None if latents is None else tuple(float(x) for x in latents[i])
         sections.append(Section(start=float(start), end=float(end), mood=m, energy=energy, latent=latent))
-
-    return CueSheet(
-        duration=float(duration),
-        sections=sections,
-        hits=hits,
-        tempo=fit.tempo,
-        meter=4,
-        style=style,
-        first_downbeat=fit.first_downbeat,
-        energy_curve=[(float(t), float(e)) for t, e in curve],
-        seed=seed,
-    )
+    return sections
