@@ -214,9 +214,74 @@ def test_bad_job_options_are_usage_errors(videos, tmp_path, capsys, extra, messa
     assert not (out / "a.mp4").exists()
 
 
-def test_slideshow_is_pending(tmp_path, capsys):
-    assert run_cli("slideshow", str(tmp_path), "-o", str(tmp_path / "o")) == 2
-    assert "not available" in capsys.readouterr().err
+def make_albums(root: Path) -> Path:
+    """Two albums (one nested), a folder without photos, and an album of one corrupt photo."""
+    from tests.slideshow.photos import album
+
+    album(root / "trip", 3, size=(160, 120))
+    album(root / "2025" / "lisbon", 2, size=(160, 120))
+    (root / "empty").mkdir()
+    (root / "empty" / "notes.txt").write_text("not a photo")
+    (root / "bad").mkdir()
+    (root / "bad" / "x.jpg").write_bytes(b"not a jpeg" * 20)
+    return root
+
+
+def test_slideshow_one_album_per_folder_and_resume(tmp_path, capsys):
+    albums = make_albums(tmp_path / "albums")
+    out, cues = tmp_path / "films", tmp_path / "cues"
+    args = ["slideshow", str(albums), "-o", str(out), "--workers", "2", "--",
+            "--duration", "2", "--aspect", "1:1", "--cue-sheet", str(cues)]
+    assert run_cli(*args) == 2
+    err = capsys.readouterr().err
+    assert "x.jpg" in err and "no usable photos" in err and "Traceback" not in err
+    assert files_under(out) == ["2025/lisbon.mp4", "manifest.jsonl", "trip.mp4"]
+    assert files_under(cues) == ["2025/lisbon.csv", "2025/lisbon.json", "trip.csv", "trip.json"]
+    with av.open(str(out / "trip.mp4")) as c:
+        v = c.streams.video[0]
+        assert (v.width, v.height) == (1080, 1080) and c.streams.audio
+        assert abs(float(c.duration) / 1e6 - 2.0) < 0.1
+    record = json.loads((cues / "trip.json").read_text())
+    assert [Path(p["file"]).name for p in record["photos"]] == ["p00.jpg", "p01.jpg", "p02.jpg"]
+    states = final_states(out)
+    assert set(states) == {str((albums / a).resolve()) for a in ("trip", "2025/lisbon", "bad")}
+    assert states[str((albums / "bad").resolve())]["state"] == "failed"
+
+    # unchanged albums are skipped; a photo added to one album redoes that album alone
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*.mp4")}
+    from tests.slideshow.photos import scene, write_photo
+
+    write_photo(albums / "trip" / "p09.jpg", scene(9, (160, 120)))
+    assert run_cli(*args) == 2
+    states = final_states(out)
+    assert states[str((albums / "2025" / "lisbon").resolve())]["state"] == "skipped"
+    assert states[str((albums / "trip").resolve())]["state"] == "done"
+    assert (out / "2025" / "lisbon.mp4").stat().st_mtime_ns == mtimes[out / "2025" / "lisbon.mp4"]
+    assert (out / "trip.mp4").stat().st_mtime_ns != mtimes[out / "trip.mp4"]
+    assert len(json.loads((cues / "trip.json").read_text())["photos"]) == 4
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--", "--list-styles"], "--list-styles"),
+    (["--", "--look", "sepia-ish"], "--look"),
+    (["--", "--style", "no-such-style"], "--style"),
+])
+def test_slideshow_bad_options_are_usage_errors(tmp_path, capsys, extra, message):
+    albums = tmp_path / "albums"
+    from tests.slideshow.photos import album
+
+    album(albums / "a", 1, size=(64, 48))
+    assert run_cli("slideshow", str(albums), "-o", str(tmp_path / "o"), *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_slideshow_takes_folders_not_files(tmp_path, capsys):
+    photo = tmp_path / "p.jpg"
+    make_photo(photo)
+    assert run_cli("slideshow", str(photo), "-o", str(tmp_path / "o")) == 2
+    assert "folders of albums" in capsys.readouterr().err
 
 
 def test_remove_stale_parts_touches_only_our_temporaries(tmp_path):

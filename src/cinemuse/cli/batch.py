@@ -18,7 +18,8 @@ command line (see 'cinemuse JOB --help'); INPUT and -o are given by the batch.
   analyze    songs                                     -> NAME.json
   colorize   B&W photos and films                      -> NAME.jpg/.png/.tif, films NAME.mp4
   restore    photos and scans                          -> NAME.jpg/.png/.tif
-  slideshow  one album per sub-folder (not available yet: the slideshow command is pending)
+  slideshow  folders of albums: every folder with photos directly in it is one album
+             (HOLIDAYS/2025/lisbon/*.jpg given as HOLIDAYS) -> OUT_DIR/2025/lisbon.mp4
 
 Outputs are named after their inputs and mirror the input folders. OUT_DIR/manifest.jsonl
 gets one line per input per state change (queued, running, done, failed, skipped), with the
@@ -45,8 +46,11 @@ _SLOTS = {
     "analyze": (["IN.wav"], []),
     "colorize": (["IN.png"], ["-o", "OUT.png"]),
     "restore": (["IN.png"], ["-o", "OUT.png"]),
+    "slideshow": (["IN"], ["-o", "OUT.mp4"]),
 }
-_SLOT_NAMES = ("video", "song", "input", "output")
+# each job's own INPUT argument, left out of the options the manifest hashes
+_INPUT_DEST = {"score": "video", "cover": "song", "analyze": "song", "colorize": "input", "restore": "input",
+               "slideshow": "photos"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,10 +81,8 @@ def _job_args(job: str, given: list[str]) -> argparse.Namespace:
     """The job's options parsed by the job's own parser, as on its own command line."""
     import importlib
 
-    from cinemuse.errors import NotBuiltError, UsageError
+    from cinemuse.errors import UsageError
 
-    if job not in _SLOTS:
-        raise NotBuiltError(f"batch {job}: the {job} command is not available in this version yet")
     if any(a in ("-o", "--output") or a.startswith("--output=") for a in given):
         raise UsageError("batch: give the output folder with batch's own -o, not after --")
     module = importlib.import_module(f"cinemuse.cli.{job}")
@@ -90,6 +92,13 @@ def _job_args(job: str, given: list[str]) -> argparse.Namespace:
     ns = parser.parse_args(before + list(given) + after)
     ns.force = False
     return ns
+
+
+def _absolute(folder: str | None) -> str | None:
+    """An extras folder as every worker, on any node, finds it (see _portable in the runner)."""
+    import os
+
+    return None if folder is None else os.path.abspath(folder)
 
 
 def _job_options(job: str, ns: argparse.Namespace):
@@ -104,7 +113,7 @@ def _job_options(job: str, ns: argparse.Namespace):
 
         opts = options_from_args(ns)
         plain = replace(opts, audio_out=None, midi_out=None, stems_dir=None, cue_sheet=None)
-        return ScoreBatchOptions(plain, ns.audio_out, ns.midi_out, ns.cue_sheet, ns.stems)
+        return ScoreBatchOptions(plain, *map(_absolute, (ns.audio_out, ns.midi_out, ns.cue_sheet, ns.stems)))
     if job == "compose":
         import cinemuse
         from cinemuse.pipelines.compose import parse_instruments
@@ -128,11 +137,35 @@ def _job_options(job: str, ns: argparse.Namespace):
         check_args(ns)
         return {"references": ns.reference, "work_side": ns.work_size, "temperature": ns.temperature,
                 "saturation": ns.saturation, "key_interval": ns.key_interval}
+    if job == "slideshow":
+        return _slideshow_options(ns)
     from cinemuse.cli.restore import steps_from_args
 
     negative = {"color": "colour"}.get(ns.negative, ns.negative)
     return {"steps": steps_from_args(ns) or None, "negative": negative,
             "fill_mask_path": None if ns.fill in (None, "detect") else ns.fill}
+
+
+def _slideshow_options(ns: argparse.Namespace):
+    import tempfile
+    from dataclasses import replace
+    from pathlib import Path
+
+    from cinemuse.cli.slideshow import options_from_args
+    from cinemuse.errors import UsageError
+    from cinemuse.pipelines.batch.jobs import SlideshowBatchOptions
+    from cinemuse.pipelines.slideshow import check_options
+
+    if ns.list_styles:
+        raise UsageError("batch slideshow: --list-styles is not a batch job; use cinemuse slideshow --list-styles")
+    if ns.song is not None and (ns.midi or ns.stems):
+        raise UsageError("--midi and --stems need composed music; they do not apply with --song")
+    opts = options_from_args(ns)
+    # a song path must mean the same file to every worker, wherever it runs
+    plain = replace(opts, song=None if opts.song is None else opts.song.resolve(),
+                    cue_sheet=None, audio_out=None, midi_out=None, stems_dir=None)
+    check_options(Path(tempfile.gettempdir()) / "cinemuse-batch-check.mp4", replace(plain, force=True))
+    return SlideshowBatchOptions(plain, *map(_absolute, (ns.audio, ns.midi, ns.cue_sheet, ns.stems)))
 
 
 def run(args: argparse.Namespace, progress) -> dict:
@@ -145,7 +178,7 @@ def run(args: argparse.Namespace, progress) -> dict:
 
     ns = _job_args(args.job, getattr(args, "passthrough", []))
     options = _job_options(args.job, ns)
-    key = {k: v for k, v in sorted(vars(ns).items()) if k not in _SLOT_NAMES + ("force",)}
+    key = {k: v for k, v in sorted(vars(ns).items()) if k not in (_INPUT_DEST.get(args.job), "output", "force")}
     req = BatchRequest(
         job=args.job, inputs=[Path(p) for p in args.inputs], out_dir=Path(args.output), options=options,
         options_key=key, engine=args.engine, workers=args.workers, retries=args.retries,

@@ -60,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     extra.add_argument("--stems", metavar="DIR", help="also write one WAV per instrument (composed music only)")
 
 
-def _options(args):
+def options_from_args(args):
+    """The command's options as ``SlideshowOptions`` (checked; the batch builds its options here too)."""
     from pathlib import Path
 
     from cinemuse.errors import UsageError
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace, progress) -> dict:
         raise UsageError("give one or more photos or folders (or --list-styles)")
     from cinemuse.pipelines.slideshow import make_slideshow
 
-    opts = _options(args)
+    opts = options_from_args(args)
     first = Path(args.photos[0])
     out = Path(args.output) if args.output else (first if first.is_dir() else first.parent) / "album.mp4"
     result = make_slideshow(args.photos, out, opts, progress=progress)

@@ -43,12 +43,16 @@ class Item:
         The file (or folder) to read; None for a brief.
     brief : dict
         A compose brief's fields (empty for other jobs).
+    files : tuple of str
+        For an input that is a folder (a slideshow's album): the files in it that the job
+        reads, which are what the manifest hashes as the input's content.
     """
 
     key: str
     rel: str
     source: str | None = None
     brief: dict = field(default_factory=dict)
+    files: tuple[str, ...] = ()
 
 
 def _hidden(path: Path) -> bool:
@@ -255,6 +259,99 @@ class ComposeJob(Job):
         _warm_music()
 
 
+# ----------------------------------------------------------------------------- slideshow
+
+
+@dataclass
+class SlideshowBatchOptions:
+    """``SlideshowOptions`` for every album, plus the folders that per-album extras go into."""
+
+    slideshow: Any  # cinemuse.pipelines.slideshow.SlideshowOptions (extras unset)
+    audio_dir: str | None = None
+    midi_dir: str | None = None
+    cues_dir: str | None = None
+    stems_dir: str | None = None
+
+
+def _album_photos(folder: Path) -> list[Path]:
+    """The photos the slideshow would read from ``folder``: directly inside it, not hidden."""
+    from cinemuse.pipelines.album import PHOTO_EXTENSIONS
+
+    return sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                   and p.suffix.lower() in PHOTO_EXTENSIONS), key=lambda p: p.name.lower())
+
+
+class SlideshowJob(Job):
+    """One film per album: every folder (the given ones and all below) with photos directly in it.
+
+    ``HOLIDAYS/2025/lisbon/*.jpg`` given as ``HOLIDAYS`` becomes ``OUT_DIR/2025/lisbon.mp4``;
+    a given folder that holds photos itself is an album named after that folder.
+    """
+
+    name = "slideshow"
+
+    def find(self, inputs, out_dir):
+        exclude = out_dir.resolve()
+        items = []
+        for given in inputs:
+            if not given.is_dir():
+                raise BadInputError(given, "batch slideshow takes folders of albums (one album per "
+                                    "sub-folder), not files" if given.exists() else "no such file or folder")
+            for root, dirs, _files in os.walk(given):
+                rootp = Path(root)
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (rootp / d).resolve() != exclude)
+                photos = _album_photos(rootp)
+                if photos:
+                    rel = rootp.relative_to(given).as_posix()
+                    rel = given.resolve().name if rel == "." else rel
+                    items.append(Item(str(rootp.resolve()), rel, str(rootp), files=tuple(map(str, photos))))
+        return items
+
+    def main_output(self, item, out_dir, options):
+        return out_dir / (item.rel + ".mp4")
+
+    def _extras(self, item: Item, options: SlideshowBatchOptions) -> dict[str, Path]:
+        extras = {}
+        for key, folder, ext in (("audio_out", options.audio_dir, ".wav"), ("midi_out", options.midi_dir, ".mid"),
+                                 ("cue_sheet", options.cues_dir, ""), ("stems_dir", options.stems_dir, "")):
+            if folder is not None:
+                extras[key] = Path(folder) / (item.rel + ext)
+        return extras
+
+    def outputs(self, item, out_dir, options):
+        from cinemuse.pipelines.score import cue_sheet_paths
+
+        outs = [self.main_output(item, out_dir, options)]
+        for key, path in self._extras(item, options).items():
+            outs += list(cue_sheet_paths(path)) if key == "cue_sheet" else [path]
+        return outs
+
+    def run(self, item, outputs, options, *, force):
+        from dataclasses import replace
+
+        from cinemuse.pipelines.slideshow import make_slideshow
+
+        extras = self._extras(item, options)
+        for p in extras.values():
+            p.parent.mkdir(parents=True, exist_ok=True)
+        opts = replace(options.slideshow, force=force, **extras)
+        return make_slideshow([item.source], outputs[0], opts)
+
+    def warm(self, options):
+        from cinemuse.vision.encoder import ImageEncoder
+        from cinemuse.vision.framing import detect_faces
+
+        _warm_music()
+        ImageEncoder.load()
+        import numpy as np
+
+        detect_faces(np.zeros((32, 32, 3), np.uint8))  # builds the face detector once
+        if options.slideshow.style is not None:
+            from cinemuse.vision.stylize import Stylizer
+
+            Stylizer.load()
+
+
 # ----------------------------------------------------------------------------- pictures and songs
 
 
@@ -345,16 +442,11 @@ class RestoreJob(Job):
 
 
 JOBS: dict[str, Job] = {job.name: job for job in (
-    ScoreJob(), ComposeJob(), CoverJob(), AnalyzeJob(), ColorizeJob(), RestoreJob(),
+    ScoreJob(), ComposeJob(), SlideshowJob(), CoverJob(), AnalyzeJob(), ColorizeJob(), RestoreJob(),
 )}
-PENDING = ("slideshow",)  # a batch job once its command exists
 
 
 def get_job(name: str) -> Job:
     if name in JOBS:
         return JOBS[name]
-    if name in PENDING:
-        from cinemuse.errors import NotBuiltError
-
-        raise NotBuiltError(f"batch {name}: the {name} command is not available in this version yet")
-    raise UsageError(f"unknown batch job {name!r}; choose from {', '.join([*JOBS, *PENDING])}")
+    raise UsageError(f"unknown batch job {name!r}; choose from {', '.join(JOBS)}")

@@ -8,7 +8,7 @@ append to the same file, so the manifest is also the history of the batch.
 Fields: ``input``, ``outputs`` (relative to OUT_DIR where they lie inside it), ``state``
 (queued, running, done, failed, skipped), ``error`` (the job's one-line message), ``seconds``,
 ``attempt``, ``options`` (hash of the job and its options), ``input_sha256`` with the
-``input_size`` and ``input_mtime_ns`` it was taken at, ``worker``, ``time`` (UTC).
+``input_size`` and ``input_mtime_ns`` it was taken at (``input_stamp`` for a folder), ``worker``, ``time`` (UTC).
 """
 
 from __future__ import annotations
@@ -79,15 +79,19 @@ class Manifest:
         p = Path(name)
         return p if p.is_absolute() else self.out_dir / p
 
-    def input_identity(self, key: str, source: str | None, brief: dict) -> dict[str, Any]:
+    def input_identity(self, key: str, source: str | None, brief: dict, files: tuple[str, ...] = ()) -> dict[str, Any]:
         """The input's content hash, reusing the last run's when size and mtime are unchanged.
 
         Hashing is one read of each input; on a re-run of an untouched archive it costs a
-        ``stat`` per file instead. A brief (no file) is hashed as its canonical JSON.
+        ``stat`` per file instead. A brief (no file) is hashed as its canonical JSON; a folder
+        input (an album) as the names and contents of ``files``, its ``input_stamp`` being
+        the names, sizes and mtimes that let a re-run skip the reading.
         """
         if source is None:
             text = json.dumps(brief, sort_keys=True, default=str)
             return {"input_sha256": hashlib.sha256(text.encode()).hexdigest()}
+        if files:
+            return self._folder_identity(key, files)
         st = os.stat(source)
         size, mtime = st.st_size, st.st_mtime_ns
         for record in (self.finished.get(key), self.latest.get(key)):
@@ -95,6 +99,19 @@ class Manifest:
                     and record.get("input_sha256"):
                 return {"input_sha256": record["input_sha256"], "input_size": size, "input_mtime_ns": mtime}
         return {"input_sha256": file_sha256(source), "input_size": size, "input_mtime_ns": mtime}
+
+    def _folder_identity(self, key: str, files: tuple[str, ...]) -> dict[str, Any]:
+        stats = [(Path(f).name, os.stat(f)) for f in files]
+        listing = "\n".join(f"{name}\0{st.st_size}\0{st.st_mtime_ns}" for name, st in stats)
+        stamp = hashlib.sha256(listing.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        size = sum(st.st_size for _, st in stats)
+        for record in (self.finished.get(key), self.latest.get(key)):
+            if record and record.get("input_stamp") == stamp and record.get("input_sha256"):
+                return {"input_sha256": record["input_sha256"], "input_size": size, "input_stamp": stamp}
+        h = hashlib.sha256()
+        for f in files:
+            h.update(Path(f).name.encode("utf-8", "surrogateescape") + b"\0" + file_sha256(f).encode() + b"\n")
+        return {"input_sha256": h.hexdigest(), "input_size": size, "input_stamp": stamp}
 
     def is_done(self, key: str, identity: dict, opts_hash: str, outputs: list[Path]) -> bool:
         """Same input content, same options, and every output still there."""

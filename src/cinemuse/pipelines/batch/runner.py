@@ -90,6 +90,17 @@ def remove_stale_parts(outputs: list[Path]) -> int:
     return removed
 
 
+def _portable(task: _Task) -> tuple:
+    """What a worker gets: absolute paths, which mean the same file on every node of a cluster
+    sharing the mount, whatever each worker's current folder is."""
+    from dataclasses import replace
+
+    item = task.item
+    if item.source is not None:
+        item = replace(item, source=str(Path(item.source).resolve()))
+    return item, [str(o.resolve()) for o in task.outputs], task.force
+
+
 def make_engine(req: BatchRequest):
     import os
 
@@ -133,7 +144,7 @@ class _Run:
                                      "give them different names or separate batches")
                 seen[o] = item.key
             try:
-                identity = self.manifest.input_identity(item.key, item.source, item.brief)
+                identity = self.manifest.input_identity(item.key, item.source, item.brief, item.files)
             except OSError as exc:
                 self.fail(_Task(item, outputs, {}, False),
                           str(BadInputError(item.source, f"cannot be read ({exc.strerror})")))
@@ -183,7 +194,7 @@ class _Run:
                         task = pending.popleft()
                         task.attempt += 1
                         running[task.item.key] = task
-                        worker = engine.submit(task.item.key, (task.item, [str(o) for o in task.outputs], task.force))
+                        worker = engine.submit(task.item.key, _portable(task))
                         self.record(task, "running", worker=worker)
                         stage.note(Path(task.item.source or task.item.rel).name)
                     for key, report in engine.wait():
