@@ -148,6 +148,7 @@ def measure(path: Path, encoder) -> Photo:
     """Read one photo at reduced size and measure it."""
     import cv2
 
+    from cinemuse.vision.color import colourfulness
     from cinemuse.vision.framing import find_subject
 
     small, w, h, taken = open_reduced(path, ANALYSIS_SIDE)
@@ -156,15 +157,12 @@ def measure(path: Path, encoder) -> Photo:
     subject = Subject(box=subject.box.scaled(s), faces=tuple(f.scaled(s) for f in subject.faces), kind=subject.kind)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    f = small.astype(np.float32)
-    rg, yb = f[..., 0] - f[..., 1], 0.5 * (f[..., 0] + f[..., 1]) - f[..., 2]
-    colourful = float(np.sqrt(rg.var() + yb.var()) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
     return Photo(
         path=path, width=w, height=h, taken=taken, subject=subject,
         embedding=encoder.embed(small).astype(np.float32),
         sharpness=float(cv2.Laplacian(grey, cv2.CV_32F).var()),
         brightness=float(grey.mean() / 255.0), saturation=float(hsv[..., 1].mean() / 255.0),
-        colourfulness=colourful,
+        colourfulness=colourfulness(small),
     )
 
 

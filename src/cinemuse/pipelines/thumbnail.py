@@ -57,15 +57,15 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 def frame_measures(rgb: np.ndarray) -> dict[str, float]:
     import cv2
 
+    from cinemuse.vision.color import colourfulness
+
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     luma = grey.astype(np.float32) / 255.0
     clipped = float(np.mean((luma < 0.02) | (luma > 0.98)))
-    f = rgb.astype(np.float32)
-    rg, yb = f[..., 0] - f[..., 1], 0.5 * (f[..., 0] + f[..., 1]) - f[..., 2]
     return {
         "sharpness": float(cv2.Laplacian(grey, cv2.CV_32F).var()),
         "exposure": float(1.0 - 2.0 * abs(luma.mean() - 0.45) - 2.0 * clipped),
-        "colourfulness": float(np.sqrt(rg.var() + yb.var()) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2)),
+        "colourfulness": colourfulness(rgb),
     }
 
 
