@@ -25,6 +25,7 @@ examples:
   cinemuse score holiday.mp4 -o holiday_scored.mp4
   cinemuse score clip.mov -o out.mp4 --mood tense --tempo 100 --cue-sheet clip_cues
   cinemuse score clips/ -o scored/ --replace-audio
+  cinemuse score clip.mp4 -o out.mp4 --audio-out music.wav --timeline clip.xml --markers clip.edl
 """
 
 
@@ -58,6 +59,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     extra.add_argument("--cue-sheet", metavar="PATH",
                        help="also write PATH.json and PATH.csv: tempo, sections, every cut "
                        "(seconds and frame) and every hit")
+    extra.add_argument("--timeline", metavar="FILE",
+                       help="also write an editor timeline: the original video, the new soundtrack "
+                       "(and --stems, one track each), a marker at every cut and hit, sections as "
+                       "ranged markers; the format by extension: .otio, .xml (Final Cut Pro 7 XML, for "
+                       "Premiere Pro and DaVinci Resolve), .fcpxml (Final Cut Pro), .edl (CMX 3600)")
+    extra.add_argument("--markers", metavar="FILE",
+                       help="also write the markers alone: .edl (DaVinci Resolve's marker EDL: "
+                       "Timeline > Import > Timeline Markers from EDL) or .csv")
 
 
 def options_from_args(args, progress=None):
@@ -81,7 +90,8 @@ def options_from_args(args, progress=None):
         style=args.style, mood=args.mood, tempo=args.tempo, seed=args.seed,
         intensity=args.intensity, duck_db=args.duck, replace_audio=args.replace_audio,
         audio_out=args.audio_out, midi_out=args.midi_out, stems_dir=args.stems,
-        cue_sheet=args.cue_sheet, force=args.force,
+        cue_sheet=args.cue_sheet, timeline=getattr(args, "timeline", None),
+        markers=getattr(args, "markers", None), force=args.force,
     )
 
 

@@ -56,12 +56,14 @@ class ScoreOptions:
     midi_out: Path | None = None
     stems_dir: Path | None = None
     cue_sheet: Path | None = None
+    timeline: Path | None = None  # an editor timeline (.otio/.xml/.fcpxml/.edl)
+    markers: Path | None = None  # the markers alone (.edl for Resolve, .csv)
     force: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.mood, str):
             object.__setattr__(self, "mood", parse_mood(self.mood))
-        for name in ("audio_out", "midi_out", "stems_dir", "cue_sheet"):
+        for name in ("audio_out", "midi_out", "stems_dir", "cue_sheet", "timeline", "markers"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):
                 object.__setattr__(self, name, Path(value))
@@ -72,7 +74,8 @@ class ScoreResult(Result):
     """What :func:`score_video` made.
 
     ``files`` maps each kind of output to its path: ``video`` always, then ``audio``,
-    ``midi``, ``stems`` (the folder) and ``cue_sheet`` (the JSON and CSV) when asked for.
+    ``midi``, ``stems`` (the folder), ``cue_sheet`` (the JSON and CSV), ``timeline`` and
+    ``markers`` when asked for.
     ``timings`` is seconds per stage (analysis, shots, plan, compose, mux).
     """
 
@@ -390,6 +393,9 @@ def check_outputs(out: Path, opts: ScoreOptions, video: Path | None = None):
             outputs.add(p, what="--cue-sheet")
     if opts.stems_dir is not None:
         outputs.add_folder(opts.stems_dir, what="--stems")
+    from cinemuse.pipelines.handoff import HandoffPaths, check_handoff
+
+    check_handoff(outputs, HandoffPaths(opts.timeline, opts.markers))
     return outputs
 
 
@@ -541,7 +547,25 @@ def _make_soundtrack(video: Path, out: Path, info, cue: CueSheet, analysis, dura
                                    lambda name: fitted_blocks(mastered.stem_blocks(name), n_samples,
                                                               fade_samples=fade),
                                    mastered.stem_names))
+        stems = [Path(p) for p in files.pop("stem_files", [])]
+        files.update(_write_handoff(outputs, opts, video, out, info, duration, cue, analysis, stems))
     return piece, files
+
+
+def _write_handoff(outputs, opts: ScoreOptions, video: Path, out: Path, info, duration: float, cue, analysis,
+                   stems: list[Path]) -> dict[str, str]:
+    """Stage ``--timeline`` / ``--markers``: the original picture, the new soundtrack (the
+    ``--audio-out`` file, else the scored video's own sound) and each stem, with every cut,
+    hit and section marked."""
+    from cinemuse.pipelines.handoff import HandoffPaths, score_timeline, write_handoff
+
+    paths = HandoffPaths(opts.timeline, opts.markers)
+    if not paths:
+        return {}
+    timeline = score_timeline(
+        name=out.stem, video=video, fps=info.fps, duration=duration, cuts=[c.time for c in analysis.cuts],
+        cue=cue, soundtrack=opts.audio_out or out, stems=stems)
+    return write_handoff(outputs, paths, timeline)
 
 
 def _write_extras(outputs, opts: ScoreOptions, video, piece, cue, analysis, soundtrack, stem_blocks,
@@ -560,8 +584,9 @@ def _write_extras(outputs, opts: ScoreOptions, video, piece, cue, analysis, soun
         from cinemuse.io.stems import write_stems
 
         blocks = {name: (lambda name=name: stem_blocks(name)) for name in stem_names}
-        write_stems(outputs, opts.stems_dir, blocks, SAMPLE_RATE, midi=piece.midi_bytes())
+        stem_files = write_stems(outputs, opts.stems_dir, blocks, SAMPLE_RATE, midi=piece.midi_bytes())
         written["stems"] = str(opts.stems_dir)
+        written["stem_files"] = [str(p) for p in stem_files if p.suffix.lower() == ".wav"]
     if opts.cue_sheet is not None:
         record = cue_sheet_record(video, cue, analysis)
         jpath, cpath = cue_sheet_paths(opts.cue_sheet)
@@ -625,4 +650,8 @@ def _options_for(video: Path, opts: ScoreOptions) -> ScoreOptions:
         if base is not None:
             per[attr] = Path(base) / (video.stem + ext)
             per[attr].parent.mkdir(parents=True, exist_ok=True)
+    for attr in ("timeline", "markers"):  # the name's extension is the format: one file per video beside it
+        base = getattr(opts, attr)
+        if base is not None:
+            per[attr] = Path(base).parent / (video.stem + Path(base).suffix)
     return replace(opts, **per)
