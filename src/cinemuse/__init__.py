@@ -39,6 +39,10 @@ _EXPORTS: dict[str, str] = {
     "restore_image": "cinemuse.pipelines.restore",
     "restore_file": "cinemuse.pipelines.restore",
     "RestoreResult": "cinemuse.pipelines.restore",
+    "make_slideshow": "cinemuse.pipelines.slideshow",
+    "SlideshowOptions": "cinemuse.pipelines.slideshow",
+    "SlideshowResult": "cinemuse.pipelines.slideshow",
+    "list_styles": "cinemuse.vision.stylize",
     # the contract between picture and music
     "CueSheet": "cinemuse.cuesheet",
     "Section": "cinemuse.cuesheet",
@@ -81,5 +85,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from cinemuse.pipelines.score import (
         FolderResult, ScoreOptions, ScoreResult, score_folder, score_video,
     )
+    from cinemuse.pipelines.slideshow import SlideshowOptions, SlideshowResult, make_slideshow
     from cinemuse.progress import SILENT, Progress
     from cinemuse.vision.cover import check_cover
+    from cinemuse.vision.stylize import list_styles

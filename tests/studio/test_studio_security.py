@@ -128,8 +128,11 @@ def test_an_upload_named_like_a_path_lands_inside_the_studio(client, studio, tmp
     job = wait(client, r.json()["id"])
     assert job["state"] == "done", job
     assert not target.exists()
-    stored = list((studio.root / "jobs" / job["id"] / "in").iterdir())
-    assert [p.name for p in stored] == ["0.mp4"]
+    folder = studio.root / "jobs" / job["id"] / "in"
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == ["0.mp4"]
+    # the link the editor timelines name carries the client's name, reduced to a harmless one
+    assert [p.name for p in (folder / "named").iterdir()] == ["escaped.mp4"]
+    assert (folder / "named" / "escaped.mp4").samefile(folder / "0.mp4")
     assert all(".." not in f["name"] and not f["name"].startswith("/") for f in job["results"])
     for name in names[1:]:
         r = client.post("/api/jobs", data={"kind": "cover"}, files=[("files", (name, b"not audio"))])

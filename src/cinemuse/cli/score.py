@@ -59,12 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     extra.add_argument("--cue-sheet", metavar="PATH",
                        help="also write PATH.json and PATH.csv: tempo, sections, every cut "
                        "(seconds and frame) and every hit")
-    extra.add_argument("--timeline", metavar="FILE",
+    extra.add_argument("--timeline", metavar="FILE", action="append",
                        help="also write an editor timeline: the original video, the new soundtrack "
                        "(and --stems, one track each), a marker at every cut and hit, sections as "
                        "ranged markers; the format by extension: .otio, .xml (Final Cut Pro 7 XML, for "
-                       "Premiere Pro and DaVinci Resolve), .fcpxml (Final Cut Pro), .edl (CMX 3600)")
-    extra.add_argument("--markers", metavar="FILE",
+                       "Premiere Pro and DaVinci Resolve), .fcpxml (Final Cut Pro), .edl (CMX 3600); may be repeated")
+    extra.add_argument("--markers", metavar="FILE", action="append",
                        help="also write the markers alone: .edl (DaVinci Resolve's marker EDL: "
                        "Timeline > Import > Timeline Markers from EDL) or .csv")
 

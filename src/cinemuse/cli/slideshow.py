@@ -58,6 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     extra.add_argument("--audio", metavar="WAV", help="also write the soundtrack (.wav/.flac/.mp3)")
     extra.add_argument("--midi", metavar="MID", help="also write the music as MIDI (composed music only)")
     extra.add_argument("--stems", metavar="DIR", help="also write one WAV per instrument (composed music only)")
+    extra.add_argument("--timeline", metavar="FILE", action="append",
+                       help="also write an editor timeline: the film, its soundtrack (and --stems), a marker "
+                       "at every photo change and hit, sections as ranged markers; by extension: .otio, "
+                       ".xml (Final Cut Pro 7 XML: Premiere Pro, DaVinci Resolve), .fcpxml (Final Cut Pro), "
+                       ".edl (CMX 3600); may be repeated")
+    extra.add_argument("--markers", metavar="FILE", action="append",
+                       help="also write the markers alone: .edl (DaVinci Resolve's marker EDL) or .csv")
 
 
 def options_from_args(args):
@@ -81,7 +88,8 @@ def options_from_args(args):
         look=args.look, aspect=args.aspect, mood=parse_mood(args.mood), music_style=args.music_style,
         tempo=args.tempo, seed=args.seed, title=args.title, order=args.order,
         keep_duplicates=args.keep_duplicates, cue_sheet=p(args.cue_sheet), audio_out=p(args.audio),
-        midi_out=p(args.midi), stems_dir=p(args.stems), force=args.force,
+        midi_out=p(args.midi), stems_dir=p(args.stems), timeline=args.timeline,
+        markers=args.markers, force=args.force,
     )
 
 

@@ -17,6 +17,7 @@ What is marked, and how (the names an editor shows):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -24,42 +25,53 @@ from typing import Iterable, Sequence
 from cinemuse.cuesheet import MOODS, CueSheet, Mood
 
 __all__ = ["HandoffPaths", "check_handoff", "mood_name", "score_timeline", "slideshow_timeline",
-           "write_handoff"]
+           "write_handoff", "write_slideshow_handoff"]
 
 
 @dataclass(frozen=True)
 class HandoffPaths:
-    """The hand-off files a job was asked for (either may be None)."""
+    """The hand-off files a job was asked for: timelines (one per format wanted) and marker lists."""
 
-    timeline: Path | None = None
-    markers: Path | None = None
+    timelines: tuple[Path, ...] = ()
+    markers: tuple[Path, ...] = ()
+
+    @classmethod
+    def of(cls, timeline=None, markers=None) -> "HandoffPaths":
+        """From an option's value: None, one path, or several (``--timeline`` may be repeated)."""
+        def paths(value) -> tuple[Path, ...]:
+            if value is None:
+                return ()
+            if isinstance(value, (str, Path)):
+                return (Path(value),)
+            return tuple(Path(v) for v in value)
+
+        return cls(paths(timeline), paths(markers))
 
     def __bool__(self) -> bool:
-        return self.timeline is not None or self.markers is not None
+        return bool(self.timelines or self.markers)
 
 
 def check_handoff(outputs, paths: HandoffPaths) -> None:
     """Add the hand-off files to the job's OutputSet (checked now, before any work)."""
     from cinemuse.io.editor import MARKER_FORMATS, TIMELINE_FORMATS
 
-    if paths.timeline is not None:
-        outputs.add(paths.timeline, what="--timeline", formats=TIMELINE_FORMATS)
-    if paths.markers is not None:
-        outputs.add(paths.markers, what="--markers", formats=MARKER_FORMATS)
+    for p in paths.timelines:
+        outputs.add(p, what="--timeline", formats=TIMELINE_FORMATS)
+    for p in paths.markers:
+        outputs.add(p, what="--markers", formats=MARKER_FORMATS)
 
 
 def write_handoff(outputs, paths: HandoffPaths, timeline) -> dict[str, str]:
-    """Stage the hand-off files into ``outputs``; returns {"timeline": path, "markers": path}."""
+    """Stage the hand-off files into ``outputs``; returns {"timeline": paths, "markers": paths}
+    (comma-separated when there are several)."""
     from cinemuse.io.editor import write_markers, write_timeline
 
-    written = {}
-    if paths.timeline is not None:
-        write_timeline(timeline, outputs.stage(paths.timeline))
-        written["timeline"] = str(paths.timeline)
-    if paths.markers is not None:
-        write_markers(timeline, outputs.stage(paths.markers))
-        written["markers"] = str(paths.markers)
-    return written
+    for p in paths.timelines:
+        write_timeline(timeline, outputs.stage(p))
+    for p in paths.markers:
+        write_markers(timeline, outputs.stage(p))
+    written = {"timeline": ", ".join(map(str, paths.timelines)), "markers": ", ".join(map(str, paths.markers))}
+    return {k: v for k, v in written.items() if v}
 
 
 def mood_name(mood: Mood) -> str:
@@ -117,3 +129,24 @@ def slideshow_timeline(*, name: str, film: Path, fps: float, duration: float, ch
                 for t, down in changes]
     return EditorTimeline(name=name, rate=editor_rate(fps), duration=duration, video=Path(film),
                           audio=_audio(soundtrack, stems), markers=tuple(markers + _section_markers(cue)))
+
+
+def write_slideshow_handoff(outputs, opts, out: Path, timeline, cue: CueSheet, fps: float, mastered) -> dict[str, str]:
+    """Stage a slideshow's ``--timeline`` / ``--markers`` (``opts``: its SlideshowOptions):
+    the film ``out``, its soundtrack (``--audio`` if given, else the film's own sound) and the
+    ``--stems`` files of ``mastered`` (the rendered music, None for a song)."""
+    paths = HandoffPaths.of(opts.timeline, opts.markers)
+    if not paths:
+        return {}
+    from cinemuse.io.stems import stem_file_names
+    from cinemuse.pipelines.timeline import frames_for
+
+    stems = []
+    if opts.stems_dir is not None and mastered is not None:
+        stems = [Path(opts.stems_dir) / n for n in stem_file_names(mastered.stem_names).values()]
+    tl = slideshow_timeline(
+        name=Path(out).stem, film=Path(out), fps=fps, duration=frames_for(timeline.duration, fps) / fps,
+        # on the first frame that shows the new photo, as the cue sheet and the hits count it
+        changes=[(math.ceil(c.time * fps - 1e-6) / fps, bool(c.downbeat)) for c in timeline.changes], cue=cue,
+        soundtrack=opts.audio_out or out, stems=stems)
+    return write_handoff(outputs, paths, tl)

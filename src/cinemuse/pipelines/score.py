@@ -56,17 +56,23 @@ class ScoreOptions:
     midi_out: Path | None = None
     stems_dir: Path | None = None
     cue_sheet: Path | None = None
-    timeline: Path | None = None  # an editor timeline (.otio/.xml/.fcpxml/.edl)
-    markers: Path | None = None  # the markers alone (.edl for Resolve, .csv)
+    timeline: Path | tuple[Path, ...] | None = None  # editor timelines (.otio/.xml/.fcpxml/.edl)
+    markers: Path | tuple[Path, ...] | None = None  # the markers alone (.edl for Resolve, .csv)
     force: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.mood, str):
             object.__setattr__(self, "mood", parse_mood(self.mood))
-        for name in ("audio_out", "midi_out", "stems_dir", "cue_sheet", "timeline", "markers"):
+        for name in ("audio_out", "midi_out", "stems_dir", "cue_sheet"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):
                 object.__setattr__(self, name, Path(value))
+        if self.timeline is not None or self.markers is not None:  # one path or several: a tuple
+            from cinemuse.pipelines.handoff import HandoffPaths
+
+            paths = HandoffPaths.of(self.timeline, self.markers)
+            object.__setattr__(self, "timeline", paths.timelines or None)
+            object.__setattr__(self, "markers", paths.markers or None)
 
 
 @dataclass(frozen=True)
@@ -395,7 +401,7 @@ def check_outputs(out: Path, opts: ScoreOptions, video: Path | None = None):
         outputs.add_folder(opts.stems_dir, what="--stems")
     from cinemuse.pipelines.handoff import HandoffPaths, check_handoff
 
-    check_handoff(outputs, HandoffPaths(opts.timeline, opts.markers))
+    check_handoff(outputs, HandoffPaths.of(opts.timeline, opts.markers))
     return outputs
 
 
@@ -559,7 +565,7 @@ def _write_handoff(outputs, opts: ScoreOptions, video: Path, out: Path, info, du
     hit and section marked."""
     from cinemuse.pipelines.handoff import HandoffPaths, score_timeline, write_handoff
 
-    paths = HandoffPaths(opts.timeline, opts.markers)
+    paths = HandoffPaths.of(opts.timeline, opts.markers)
     if not paths:
         return {}
     timeline = score_timeline(
@@ -651,7 +657,6 @@ def _options_for(video: Path, opts: ScoreOptions) -> ScoreOptions:
             per[attr] = Path(base) / (video.stem + ext)
             per[attr].parent.mkdir(parents=True, exist_ok=True)
     for attr in ("timeline", "markers"):  # the name's extension is the format: one file per video beside it
-        base = getattr(opts, attr)
-        if base is not None:
-            per[attr] = Path(base).parent / (video.stem + Path(base).suffix)
+        if getattr(opts, attr):
+            per[attr] = tuple(p.parent / (video.stem + p.suffix) for p in getattr(opts, attr))
     return replace(opts, **per)

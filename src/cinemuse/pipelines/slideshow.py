@@ -61,6 +61,8 @@ class SlideshowOptions:
     audio_out: Path | None = None
     midi_out: Path | None = None
     stems_dir: Path | None = None
+    timeline: Path | Sequence[Path] | None = None  # editor timelines (.otio/.xml/.fcpxml/.edl): pipelines/handoff
+    markers: Path | Sequence[Path] | None = None  # the markers alone (.edl for Resolve, .csv)
     force: bool = False
     size: tuple[int, int] | None = None  # overrides the aspect's size (tests, previews)
     crf: int = 20
@@ -162,6 +164,9 @@ def check_options(out: Path, opts: SlideshowOptions, inputs: Sequence[str | os.P
             outputs.add(p, what="--cue-sheet")
     if opts.stems_dir is not None:
         outputs.add_folder(opts.stems_dir, what="--stems")
+    from cinemuse.pipelines.handoff import HandoffPaths, check_handoff
+
+    check_handoff(outputs, HandoffPaths.of(opts.timeline, opts.markers))
     if opts.style is not None:
         from cinemuse.vision.stylize import list_styles
 
@@ -558,6 +563,7 @@ def make_slideshow(photos: Sequence[str | os.PathLike], out: str | os.PathLike, 
     from concurrent.futures import ThreadPoolExecutor
 
     from cinemuse.io.video import replace_audio, write_video
+    from cinemuse.pipelines.handoff import write_slideshow_handoff
     from cinemuse.pipelines.score import fitted_blocks
     from cinemuse.pipelines.timeline import frames_for
     from cinemuse.vision.looks import get_look
@@ -604,6 +610,7 @@ def make_slideshow(photos: Sequence[str | os.PathLike], out: str | os.PathLike, 
         cues = slide_cues(slides, timeline, size)
         record = cue_sheet_record(cues, cue, timeline, n_frames, opts.song)
         written = {"video": str(out)} | write_extras(outputs, opts, record, piece, mastered, soundtrack, n_samples)
+        written |= write_slideshow_handoff(outputs, opts, out, timeline, cue, FPS, mastered)
     return SlideshowResult(
         output=str(out), duration=n_frames / FPS, frames=n_frames, fps=FPS, size=size, tempo=timeline.tempo,
         music="song" if profile is not None else "composed", style=opts.style, look=opts.look, slides=cues,

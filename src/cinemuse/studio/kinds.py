@@ -24,6 +24,11 @@ from cinemuse.errors import UsageError
 STYLES = ("cinematic", "ambient", "lofi", "folk", "pop", "piano", "electronic")
 MOODS = ("happy", "sad", "calm", "tense", "epic", "dreamy", "dark", "playful", "neutral")
 LOOKS = ("auto", "ridges", "orbits", "weave", "flow", "bauhaus", "horizon")
+SLIDE_LOOKS = ("none", "film", "warm", "cool", "faded", "mono")
+# the shipped style network's styles (its metadata; a test keeps this list equal to it)
+SLIDE_STYLES = ("starry-night", "great-wave", "scream", "udnie", "water-lilies", "fauve")
+# every editor hand-off a score or slideshow job offers: Premiere/Resolve, Final Cut, OTIO, CMX 3600
+EDITOR_TIMELINES = (".xml", ".fcpxml", ".otio", ".edl")
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,9 @@ class Kind:
     """A job the studio runs.
 
     ``inputs`` says what the uploaded files must be: ``video``, ``audio``, ``image``, ``visual``
-    (image or video) or None (no files); ``references`` allows more files after the first
-    (colour reference photos, checked as images).
+    (image or video), ``photos`` (images, and at most one audio file: the song) or None (no
+    files); ``references`` allows more files after the first (colour reference photos,
+    checked as images; for ``photos``, the rest of the album).
     """
 
     name: str
@@ -108,6 +114,20 @@ class Kind:
 # only cinemuse's public API (``import cinemuse``), as a script would.
 
 
+def _named(upload: Path, stem: str) -> Path:
+    """The upload under its owner's (safe) name, as a hard link beside it: what the editor
+    timelines reference, so that an editor relinks it to the user's own copy by name."""
+    import os
+
+    named = upload.parent / "named" / f"{stem}{upload.suffix}"
+    try:
+        named.parent.mkdir(exist_ok=True)
+        os.link(upload, named)
+    except OSError:  # a file system without hard links: the studio's own name then
+        return upload
+    return named
+
+
 def run_score(inputs, options, out_dir: Path, stem: str, progress) -> dict:
     import json
 
@@ -120,8 +140,10 @@ def run_score(inputs, options, out_dir: Path, stem: str, progress) -> dict:
         replace_audio=options["replace-audio"],
         audio_out=out_dir / f"{stem}_soundtrack.wav", midi_out=out_dir / f"{stem}_music.mid",
         stems_dir=out_dir / f"{stem}_stems" if options["stems"] else None, cue_sheet=cues,
+        timeline=[out_dir / f"{stem}_timeline{ext}" for ext in EDITOR_TIMELINES],
+        markers=[out_dir / f"{stem}_resolve_markers.edl", out_dir / f"{stem}_markers.csv"],
     )
-    summary = cinemuse.score_video(inputs[0], out_dir / f"{stem}_scored.mp4", opts,
+    summary = cinemuse.score_video(_named(inputs[0], stem), out_dir / f"{stem}_scored.mp4", opts,
                                    progress=progress).to_dict()
     record = json.loads(cues.with_name(cues.name + ".json").read_text())
     summary["cues"] = {k: record[k] for k in ("duration", "frames", "tempo", "meter",
@@ -184,6 +206,30 @@ def run_restore(inputs, options, out_dir: Path, stem: str, progress) -> dict:
                                  negative=negative, progress=progress).to_dict()
 
 
+def run_slideshow(inputs, options, out_dir: Path, stem: str, progress) -> dict:
+    """``inputs``: the photos, then the song if one was given (the server put it in ``song/``)."""
+    import json
+
+    import cinemuse
+
+    photos = [p for p in inputs if p.parent.name != "song"]
+    song = next((p for p in inputs if p.parent.name == "song"), None)
+    composed = song is None
+    opts = cinemuse.SlideshowOptions(
+        duration=options["duration"], song=song, style=options["style"], style_strength=options["style-strength"],
+        look=options["look"], aspect=options["aspect"], mood=options["mood"], music_style=options["music-style"],
+        tempo=options["tempo"], seed=options["seed"], title=options["title"], order="given",
+        cue_sheet=out_dir / f"{stem}_cues", audio_out=out_dir / f"{stem}_soundtrack.wav",
+        midi_out=out_dir / f"{stem}_music.mid" if composed else None,
+        stems_dir=out_dir / f"{stem}_stems" if composed and options["stems"] else None,
+        timeline=[out_dir / f"{stem}_timeline{ext}" for ext in EDITOR_TIMELINES],
+        markers=[out_dir / f"{stem}_resolve_markers.edl", out_dir / f"{stem}_markers.csv"])
+    summary = cinemuse.make_slideshow(photos, out_dir / f"{stem}_slideshow.mp4", opts, progress=progress).to_dict()
+    record = json.loads((out_dir / f"{stem}_cues.json").read_text())
+    summary["cues"] = {k: record[k] for k in ("duration", "tempo", "sections", "hits")}
+    return summary
+
+
 _PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif")
 
 
@@ -215,6 +261,21 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         Option("stems", "bool", "also one WAV per instrument", False),
         _SEED,
     ), run_compose),
+    Kind("slideshow", "Photo slideshow", "Photos become a film cut on the beat of original music, or your song.",
+         "photos", (
+             Option("look", "str", "photographic grade", "none", choices=SLIDE_LOOKS),
+             Option("style", "str", "paint every photo in a learned style", choices=SLIDE_STYLES),
+             Option("style-strength", "float", "0 the photo .. 1 the painting's style", 1.0, min=0, max=1),
+             Option("aspect", "str", "16:9 landscape, 9:16 vertical, 1:1, 4:5", "16:9", choices=("16:9", "9:16", "1:1", "4:5")),
+             Option("title", "str", "an opening title card"),
+             Option("duration", "float", "exact length in seconds (default: from the photos, or the song's)",
+                    min=1, max=3600),
+             Option("mood", "str", "override the photos' mood: a name or VALENCE,AROUSAL"),
+             Option("music-style", "str", "arrangement style of composed music", choices=STYLES),
+             Option("tempo", "float", "fixed tempo in bpm", min=40, max=200),
+             Option("stems", "bool", "also one WAV per instrument (composed music)", False),
+             _SEED,
+         ), run_slideshow, references=True),
     Kind("cover", "Album cover", "A store-ready cover that looks the way the song sounds.", "audio", (
         Option("title", "str", "title text"),
         Option("artist", "str", "artist text"),

@@ -153,7 +153,7 @@ def _job_routes(app, studio: Studio) -> None:
 async def _create_job(studio: Studio, request) -> Any:
     from cinemuse.errors import BadInputError, CinemuseError
     from cinemuse.studio.kinds import KINDS
-    from cinemuse.studio.uploads import BadForm, TooLarge, check_media, read_form, safe_stem
+    from cinemuse.studio.uploads import BadForm, TooLarge, read_form, safe_stem
 
     jid, folder = studio.jobs.new_folder()
     submitted = False
@@ -183,12 +183,11 @@ async def _create_job(studio: Studio, request) -> Any:
         if problem:
             return _error(400, f"{kind.name}: {problem}")
         try:
-            for i, up in enumerate(form.files):
-                await asyncio.to_thread(check_media, up.path, up.client_name, kind.inputs if i == 0 else "image")
+            inputs = await asyncio.to_thread(_checked_inputs, kind, form.files)
         except BadInputError as exc:
             return _error(415, str(exc))
         stem = safe_stem(form.files[0].client_name) if form.files else kind.name
-        job = studio.jobs.submit(jid, folder, kind.name, [u.path for u in form.files], options, stem)
+        job = studio.jobs.submit(jid, folder, kind.name, inputs, options, stem)
         submitted = True
     finally:
         if not submitted:  # nothing of a refused request is kept
@@ -196,7 +195,42 @@ async def _create_job(studio: Studio, request) -> Any:
     return JSONResponse(studio.jobs.view(job), status_code=201)
 
 
-_WANTED = {"video": "a video", "audio": "an audio file", "image": "a picture", "visual": "a picture or a video"}
+def _checked_inputs(kind, uploads) -> list:
+    """Every upload checked to be what ``kind`` takes; returns the paths the job gets.
+
+    A slideshow takes photos and at most one song: the song is moved into ``song/`` (a place
+    the runner recognises), so what a file is was decided here, by decoding it, never by its
+    name.
+    """
+    from cinemuse.errors import BadInputError
+    from cinemuse.studio.uploads import check_media
+
+    if kind.inputs != "photos":
+        for i, up in enumerate(uploads):
+            check_media(up.path, up.client_name, kind.inputs if i == 0 else "image")
+        return [u.path for u in uploads]
+    photos, songs = [], []
+    for up in uploads:
+        try:
+            check_media(up.path, up.client_name, "image")
+            photos.append(up.path)
+        except BadInputError as exc:
+            try:
+                check_media(up.path, up.client_name, "audio")
+            except BadInputError:
+                raise exc from None
+            songs.append(up)
+    if len(songs) > 1:
+        raise BadInputError(songs[1].client_name, "a slideshow takes one song (this is the second)")
+    if not photos:
+        raise BadInputError(uploads[0].client_name, "a slideshow needs photos, not only a song")
+    for up in songs:
+        (up.path.parent / "song").mkdir()
+        photos.append(up.path.rename(up.path.parent / "song" / up.path.name))
+    return photos
+
+
+_WANTED = {"video": "a video", "photos": "photos", "audio": "an audio file", "image": "a picture", "visual": "a picture or a video"}
 
 
 def _count_problem(kind, n: int) -> str | None:

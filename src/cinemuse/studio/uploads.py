@@ -22,7 +22,7 @@ MEDIA_EXTENSIONS = frozenset((
     ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif",
 ))
 MAX_FIELD_BYTES = 64 * 1024  # kind and options: small JSON
-MAX_FILES = 32
+MAX_FILES = 200  # a slideshow's album; the size limit still bounds the whole upload
 
 
 class TooLarge(Exception):

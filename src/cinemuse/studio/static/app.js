@@ -14,13 +14,19 @@ const el = (tag, attrs = {}, ...children) => {
   return node;
 };
 
-const VERB = { score: "Score", compose: "Compose", cover: "Draw covers", analyze: "Analyse",
+const VERB = { score: "Score", slideshow: "Make the film", compose: "Compose", cover: "Draw covers", analyze: "Analyse",
                colorize: "Colourise", restore: "Restore" };
-const TAB = { score: "Score", compose: "Compose", cover: "Cover", analyze: "Analyse",
+const TAB = { score: "Score", slideshow: "Slideshow", compose: "Compose", cover: "Cover", analyze: "Analyse",
               colorize: "Colourise", restore: "Restore" };
 const ACCEPT = { video: "video/*,.mkv,.mts,.m2ts", audio: "audio/*,.flac,.m4a,.opus", image: "image/*",
-                 visual: "image/*,video/*" };
-const DROP_TEXT = { video: "a video", audio: "a song", image: "a photo", visual: "a photo or a film" };
+                 visual: "image/*,video/*", photos: "image/*,audio/*,.flac,.m4a,.opus" };
+const DROP_TEXT = { video: "a video", audio: "a song", image: "a photo", visual: "a photo or a film", photos: "photos" };
+const EXTRA_TEXT = { visual: " (more photos after it are colour references)", photos: " (add a song to cut to its beat; without one, music is composed)" };
+const IS_AUDIO = /\.(wav|flac|mp3|m4a|aac|ogg|opus|aiff?)$/i;
+// the editor hand-off files, by the end of their names: what each is for
+const EDITOR_FILES = [["_timeline.xml", "Premiere Pro · Resolve (.xml)"], ["_timeline.fcpxml", "Final Cut Pro (.fcpxml)"],
+  ["_timeline.otio", "OpenTimelineIO (.otio)"], ["_timeline.edl", "EDL, picture + markers (.edl)"],
+  ["_resolve_markers.edl", "Resolve markers (.edl)"], ["_markers.csv", "Markers (.csv)"]];
 const MOODS = ["happy", "sad", "calm", "tense", "epic", "dreamy", "dark", "playful", "neutral"];
 const TERMINAL = ["done", "failed", "cancelled"];
 
@@ -71,7 +77,7 @@ function selectKind(name, focus = false) {
     $("file").multiple = kind.references;
     $("drop-hint").innerHTML = "";
     $("drop-hint").append(el("strong", {}, `Drop ${DROP_TEXT[kind.inputs]} here`),
-      kind.references ? " (more photos after it are colour references)" : "",
+      kind.references ? EXTRA_TEXT[kind.inputs] || "" : "",
       el("br"), "or press Enter to choose");
   }
   buildOptions(kind);
@@ -120,7 +126,9 @@ function collectOptions() {
 function setFiles(files) {
   state.files = Array.from(files);
   const names = state.files.map((f) => f.name);
-  $("drop-name").textContent = names.length ? names.join(", ") : "";
+  const songs = names.filter((n) => IS_AUDIO.test(n)), photos = names.length - songs.length;
+  $("drop-name").textContent = names.length > 4 && state.kind === "slideshow"
+    ? [`${photos} photos`, ...songs].join(" + ") : names.join(", ");
   hideError();
 }
 
@@ -235,10 +243,20 @@ async function cancel(id) {
 const fmtTime = (s) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, "0")}`;
 const fmtSize = (n) => (n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
 
+function link(f, label = f.name) {
+  return el("a", { href: `${f.url}?download=1`, download: f.name.replace(/\//g, "_"), title: f.name },
+    label, el("small", {}, fmtSize(f.size)));
+}
+
 function downloads(job, filter = () => true) {
-  return el("div", { class: "downloads", "aria-label": "Downloads" },
-    job.results.filter(filter).map((f) => el("a", { href: `${f.url}?download=1`, download: f.name.replace(/\//g, "_") },
-      f.name, el("small", {}, fmtSize(f.size)))));
+  const files = job.results.filter(filter);
+  const editor = EDITOR_FILES.map(([end, label]) => [files.find((f) => f.name.endsWith(end)), label]).filter(([f]) => f);
+  const rest = files.filter((f) => !editor.some(([e]) => e === f));
+  const box = el("div", { class: "downloads", "aria-label": "Downloads" }, rest.map((f) => link(f)));
+  if (!editor.length) return box;
+  return el("div", {}, box, el("h3", { class: "sub" }, "For your editor"),
+    el("div", { class: "downloads", "aria-label": "Editor timelines and markers" }, editor.map(([f, label]) => link(f, label))),
+    el("p", { class: "muted small" }, "The timelines name these files: save them in one folder, and when your editor asks, relink to it (and to your original video)."));
 }
 
 function stats(pairs) {
@@ -249,7 +267,7 @@ function stats(pairs) {
 function renderResult(job) {
   const body = $("result-body");
   body.replaceChildren();
-  const render = { score: resultScore, compose: resultCompose, cover: resultCover, analyze: resultAnalyze,
+  const render = { score: resultScore, slideshow: resultSlideshow, compose: resultCompose, cover: resultCover, analyze: resultAnalyze,
                    colorize: resultPicture, restore: resultPicture }[job.kind];
   render(job, body);
 }
@@ -262,6 +280,23 @@ function resultScore(job, body) {
     stats([["length", fmtTime(s.duration)], ["tempo", `${s.tempo.toFixed(0)} bpm`], ["key", s.key],
            ["cuts", s.cuts], ["hits", s.hits], ["sections", s.sections]]),
     el("p", { class: "muted" }, "Change the options on the left and press Score again for another take, or:"),
+    el("button", { class: "ghost", type: "button", onclick: () => { const seed = $("opt-seed"); seed.value = Number(seed.value || 0) + 1; submit(); } }, "Try another seed"),
+    downloads(job));
+}
+
+function resultSlideshow(job, body) {
+  const s = job.summary, cues = s.cues || {};
+  const film = job.results.find((f) => f.name.endsWith("_slideshow.mp4")) || job.results[0];
+  const video = el("video", { id: "result-video", controls: true, preload: "auto", playsinline: true, src: film.url });
+  const cuts = s.slides.slice(1).map((x) => ({ time: x.start }));
+  body.append(video,
+    timeline(video, s.duration, { sections: cues.sections || [], cuts, hits: cues.hits || [] }),
+    stats([["length", fmtTime(s.duration)], ["photos", s.photos], ["tempo", `${s.tempo.toFixed(0)} bpm`],
+           ["music", s.music === "song" ? "your song" : "composed"], ["look", s.look], ["style", s.style || "photo"],
+           ["size", s.size.join("×")]]),
+    s.skipped.length ? el("p", { class: "error" }, `Skipped ${s.skipped.length} unreadable: ${s.skipped.join("; ")}`) : null,
+    s.duplicates.length ? el("p", { class: "muted" }, `Left out ${s.duplicates.length} near-duplicate shots.`) : null,
+    el("p", { class: "muted" }, "Change the look, style or aspect on the left and press Make the film again, or:"),
     el("button", { class: "ghost", type: "button", onclick: () => { const seed = $("opt-seed"); seed.value = Number(seed.value || 0) + 1; submit(); } }, "Try another seed"),
     downloads(job));
 }
