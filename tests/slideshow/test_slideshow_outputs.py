@@ -122,3 +122,24 @@ def test_interrupted_mid_render_leaves_nothing(work):
     assert "Traceback" not in err
     left = {k: v for k, v in snapshot(work).items() if not k.startswith("scratch")}
     assert left == {k: v for k, v in before.items() if not k.startswith("scratch")}
+
+
+@pytest.mark.parametrize("case", ["empty", "non-images", "song-not-audio"])
+def test_bad_inputs_through_the_command_line(tmp_path, case):
+    """An empty folder, a folder of non-images, a song that is not audio: one line, exit 2, nothing written."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    argv = ["in", "-o", "film.mp4", *ALL_SIDE]
+    if case == "non-images":
+        (folder / "a.jpg").write_text("text")
+        (folder / "b.png").write_bytes(os.urandom(1000))
+    if case == "song-not-audio":
+        album(folder, 2, size=(120, 90))
+        (tmp_path / "song.mp3").write_text("not audio")
+        argv = ["in", "-o", "film.mp4", "--cue-sheet", "cues", "--audio", "a.wav", "--song", "song.mp3"]
+    before = snapshot(tmp_path)
+    proc = cli(*argv, cwd=tmp_path)
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert ("in" if case != "song-not-audio" else "song.mp3") in lines[0] and "Traceback" not in proc.stderr
+    assert snapshot(tmp_path) == before
