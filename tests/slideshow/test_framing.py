@@ -86,3 +86,31 @@ def test_blurred_fill_fills_the_frame():
     fill = blurred_fill(img, (320, 180))
     assert fill.shape == (180, 320, 3)
     assert fill.max() > 50
+
+
+@pytest.mark.parametrize("aspect", [16 / 9, 9 / 16, 1.0, 0.8])
+def test_a_face_filling_the_photos_height_stays_whole_in_frame(aspect):
+    """Kodak's kodim15: a face 83 % of the photo's height, its top at the photo's edge. Its
+    head room cannot fit a 16:9 crop; its bare box can, and must stay in every frame."""
+    w, h = 768, 512
+    face = Box(382.8, 0.0, 711.5, 427.0)
+    subject = Subject(face, (face,), "faces")
+    for index in range(2):
+        m = plan_motion(w, h, aspect, subject, duration=3.0, index=index)
+        for u in np.linspace(0, 1, 31):
+            win = fit_crop(m, u, w, h, (1920, round(1920 / aspect))) if m.mode == "fit" else m.crop_at(u)
+            assert win.contains(face, tol=1e-6), (aspect, m, u, win)
+
+
+def test_a_group_wider_than_a_vertical_frame_is_shown_whole():
+    """Ten faces across a landscape photo do not fit a 9:16 crop: the photo is fitted, not panned."""
+    w, h = 1280, 853
+    faces = tuple(Box(90 + 110 * i, 160, 140 + 110 * i, 230) for i in range(10))
+    subject = Subject(faces[0].union(faces[-1]), faces, "faces")
+    m = plan_motion(w, h, 9 / 16, subject, duration=3.0, index=0)
+    assert m.mode == "fit"
+    for u in np.linspace(0, 1, 11):
+        win = fit_crop(m, u, w, h, (1080, 1920))
+        assert win.contains(Box(0, 0, w, h))  # the whole photo, so every face
+    # one face of the same photo still fits a pan
+    assert plan_motion(w, h, 9 / 16, Subject(faces[4], faces[4:5], "faces"), duration=3.0, index=0).mode == "pan"

@@ -43,3 +43,13 @@ def test_song_changes_land_on_the_songs_beats():
     assert len(tl.changes) == 9
     for c in tl.changes:
         assert np.min(np.abs(beats - c.time)) < 1e-9
+
+
+def test_no_zoom_out_of_a_photo_with_faces():
+    """The zoom transition magnifies the outgoing photo about the centre: it would crop faces."""
+    faces = [True, False] * 6
+    for look in ("none", "warm", "cool"):
+        tl = composed_timeline(12, arousal=0.0, duration=None, fps=30, look=look, groups={4, 8}, faces=faces)
+        kinds = [c.kind for c in tl.changes]
+        assert all(kinds[k - 1] != "zoom" for k in range(1, 12) if faces[k - 1]), (look, kinds)
+        assert "zoom" in kinds  # still used out of the photos without faces

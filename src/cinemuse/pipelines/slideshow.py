@@ -277,7 +277,7 @@ def prepare_slide(k: int, slide: Slide, timeline, size, opts: SlideshowOptions, 
     rgb = read_image(p.path)
     if rgb.shape[1] != p.width or rgb.shape[0] != p.height:  # ICC/EXIF corner cases: keep boxes right
         rgb = cv2.resize(rgb, (p.width, p.height), interpolation=cv2.INTER_AREA)
-    s = prescale_factor(motion, size, p.height)
+    s = prescale_factor(motion, size, p.height, p.width)
     if s < 1.0:
         rgb = cv2.resize(rgb, (max(1, round(p.width * s)), max(1, round(p.height * s))), interpolation=cv2.INTER_AREA)
         sub = Subject(p.subject.box.scaled(s), tuple(f.scaled(s) for f in p.subject.faces), p.subject.kind)
@@ -435,7 +435,7 @@ def compose_music(cue: CueSheet, keep_stems: bool, progress: Progress = SILENT):
 
 
 def slide_cues(slides: list[Slide], timeline, size) -> tuple[SlideCue, ...]:
-    from cinemuse.vision.framing import framing_mode, plan_motion
+    from cinemuse.vision.framing import plan_motion
 
     out = []
     for k, s in enumerate(slides):
@@ -450,7 +450,7 @@ def slide_cues(slides: list[Slide], timeline, size) -> tuple[SlideCue, ...]:
         a, b = timeline.visible_span(k)
         m = plan_motion(p.width, p.height, size[0] / size[1], p.subject, duration=b - a, index=k)
         out.append(SlideCue(str(p.path), start, timeline.end_of(k), frame, c.kind if c else "cut",
-                            c.length if c else 0.0, framing_mode(p.width, p.height, size[0] / size[1]),
+                            c.length if c else 0.0, m.mode,
                             p.subject.kind, tuple(tuple(f.to_list()) for f in p.subject.faces),
                             (tuple(round(x, 3) for x in m.start), tuple(round(x, 3) for x in m.end))))
     return tuple(out)

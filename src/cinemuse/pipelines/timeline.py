@@ -20,7 +20,8 @@ Transitions
 Centred on the change, so the change is heard and seen together: the picture is half-way
 at the beat. Kinds: ``cut``, ``crossfade``, ``dip`` (to black), ``push`` (the next photo
 slides in; only between photos without faces, so no seam runs through a face) and ``zoom``
-(the old photo zooms in as it dissolves). The look sets the palette of kinds, the tempo
+(the old photo zooms in as it dissolves; never out of a photo with faces, whose edges it
+would crop). The look sets the palette of kinds, the tempo
 their length (half a beat, at most 0.7 s) and fast music cuts more often; a new group
 (section) of the album begins with a dip or zoom.
 """
@@ -114,7 +115,8 @@ def beats_for_slides(n_slides: int, tempo: float, duration: float | None, fps: i
     return tempo, per, duration
 
 
-def transition_kind(look: str, i: int, tempo: float, new_group: bool, faces_either: bool) -> str:
+def transition_kind(look: str, i: int, tempo: float, new_group: bool, faces_out: bool, faces_in: bool) -> str:
+    """The change's kind; no seam through a face (push) and no zoom past the faces going out."""
     kinds = _KINDS_BY_LOOK.get(look, _KINDS_BY_LOOK["none"])
     if new_group:
         kind = "dip" if look in ("film", "faded", "mono") else "zoom"
@@ -122,8 +124,8 @@ def transition_kind(look: str, i: int, tempo: float, new_group: bool, faces_eith
         kind = "cut"  # fast music: every other change is a cut
     else:
         kind = kinds[i % len(kinds)]
-    if kind == "push" and faces_either:
-        kind = "crossfade"
+    if (kind == "push" and (faces_out or faces_in)) or (kind == "zoom" and faces_out):
+        kind = "dip" if new_group else "crossfade"
     return kind
 
 
@@ -134,7 +136,7 @@ def build_changes(times: list[float], beat: float, look: str, tempo: float, grou
     starts = [0.0] + list(times)
     for j, t in enumerate(times):
         k = j + 1
-        kind = transition_kind(look, j, tempo, k in groups, faces[k - 1] or faces[k])
+        kind = transition_kind(look, j, tempo, k in groups, faces[k - 1], faces[k])
         gap_before = starts[k] - starts[k - 1]
         gap_after = (starts[k + 1] - starts[k]) if k + 1 < len(starts) else gap_before
         length = 0.0 if kind == "cut" else min(0.7, 0.5 * beat, 0.45 * gap_before, 0.45 * gap_after)

@@ -28,9 +28,12 @@ Three framings, by the photo's aspect ``a`` against the frame's ``A``:
   a black bar.
 * ``pan`` (a/A > 1.4: panoramas, and landscape photos in a vertical film): the crop fills
   the height and travels along the long side, towards the subject, at the capped speed.
-* ``fit`` (a/A < 0.72: portrait photos in a landscape film): the whole photo, always all
-  in view, zooming gently up to the frame's height, over a blurred, darkened copy of itself filling
-  the frame (no bars, nobody loses their head).
+* ``fit`` (a/A < 0.72: portrait photos in a landscape film; and a group whose faces are
+  wider than the frame would be in ``pan``): the whole photo, always all in view, zooming
+  gently up to the frame's height (or width), over a blurred, darkened copy of itself
+  filling the frame (no bars, nobody loses their head).
+* Faces too tall for their head room (a face filling the photo's height) are kept by
+  their bare boxes.
 """
 
 from __future__ import annotations
@@ -230,13 +233,15 @@ def ease(u: float) -> float:
     return 0.5 * u + 0.5 * u * u * (3.0 - 2.0 * u)
 
 
-def face_keep_box(faces: tuple[Box, ...], width: float, height: float) -> Box | None:
-    """The faces' union with head room, clipped to the photo; None without faces."""
+def face_keep_box(faces: tuple[Box, ...], width: float, height: float, *, room: bool = True) -> Box | None:
+    """The faces' union with head room (``room``; else the bare boxes), clipped to the photo;
+    None without faces."""
     if not faces:
         return None
     keep = None
     for f in faces:
-        g = Box(f.x0 - 0.15 * f.w, f.y0 - HEADROOM * f.h, f.x1 + 0.15 * f.w, f.y1 + 0.15 * f.h)
+        r = 1.0 if room else 0.0
+        g = Box(f.x0 - r * 0.15 * f.w, f.y0 - r * HEADROOM * f.h, f.x1 + r * 0.15 * f.w, f.y1 + r * 0.15 * f.h)
         keep = g if keep is None else keep.union(g)
     return Box(max(0.0, keep.x0), max(0.0, keep.y0), min(width, keep.x1), min(height, keep.y1))
 
@@ -250,18 +255,23 @@ def framing_mode(width: int, height: int, aspect: float) -> str:
     return "fill"
 
 
-def _centre_range(size: float, crop: float, lo_keep: float | None, hi_keep: float | None) -> tuple[float, float]:
-    """Allowed crop centres on one axis: inside the photo, and containing the keep span if it fits."""
+def _centre_range(size: float, crop: float, spans: list[tuple[float, float]]) -> tuple[float, float]:
+    """Allowed crop centres on one axis: inside the photo, and containing the first of the
+    keep ``spans`` (most generous first) that fits in the crop."""
     lo, hi = crop / 2, size - crop / 2
-    if lo_keep is not None and hi_keep - lo_keep <= crop:
-        lo, hi = max(lo, hi_keep - crop / 2), min(hi, lo_keep + crop / 2)
+    for a, b in spans:
+        if b - a <= crop + 1e-6:
+            lo, hi = max(lo, b - crop / 2), min(hi, a + crop / 2)
+            break
     return (lo, hi) if lo <= hi else ((lo + hi) / 2, (lo + hi) / 2)
 
 
-def _place(width, height, crop_w, aspect, want: tuple[float, float], keep: Box | None):
+def _place(width, height, crop_w, aspect, want: tuple[float, float], keeps: tuple[Box, ...]):
+    """The crop centre nearest ``want`` that keeps the faces in: with their head room if that
+    fits, else the bare face boxes (a face filling the photo's height has no room above it)."""
     crop_h = crop_w / aspect
-    xr = _centre_range(width, crop_w, keep and keep.x0, keep and keep.x1)
-    yr = _centre_range(height, crop_h, keep and keep.y0, keep and keep.y1)
+    xr = _centre_range(width, crop_w, [(k.x0, k.x1) for k in keeps])
+    yr = _centre_range(height, crop_h, [(k.y0, k.y1) for k in keeps])
     return (float(np.clip(want[0], *xr)), float(np.clip(want[1], *yr)), float(crop_w))
 
 
@@ -270,6 +280,9 @@ def plan_motion(width: int, height: int, aspect: float, subject: Subject, *, dur
     mode = framing_mode(width, height, aspect)
     full_w = min(float(width), height * aspect)  # the largest crop of the frame's aspect
     keep = face_keep_box(subject.faces, width, height)
+    keeps = () if keep is None else (keep, face_keep_box(subject.faces, width, height, room=False))
+    if mode == "pan" and keep is not None and keeps[1].w > full_w:
+        mode = "fit"  # a group too wide for the frame (a vertical film): show the whole photo
     zoom = min(MAX_ZOOM, 1.0 + ZOOM_PER_SECOND * max(duration, 0.5))
     if mode == "fit":
         # the whole photo in every frame: a gentle zoom from a little smaller to the frame's height
@@ -284,20 +297,20 @@ def plan_motion(width: int, height: int, aspect: float, subject: Subject, *, dur
     if keep is not None:  # the faces must fit the tight crop (with their head room)
         tight_w = min(wide_w, max(tight_w, keep.w, keep.h * aspect))
     target = (subject.box.cx, subject.box.cy)
-    tight = _place(width, height, tight_w, aspect, target, keep)
+    tight = _place(width, height, tight_w, aspect, target, keeps)
     if mode == "pan":
         # travel along the long side towards the subject, as far as the speed cap allows
         travel = PAN_PER_SECOND * duration * wide_w
         side = -1.0 if index % 2 == 0 else 1.0
-        wide = _place(width, height, wide_w, aspect, (tight[0] + side * travel, tight[1]), keep)
+        wide = _place(width, height, wide_w, aspect, (tight[0] + side * travel, tight[1]), keeps)
     else:
-        wide = _place(width, height, wide_w, aspect, (0.5 * (width / 2 + target[0]), 0.5 * (height / 2 + target[1])), keep)
+        wide = _place(width, height, wide_w, aspect, (0.5 * (width / 2 + target[0]), 0.5 * (height / 2 + target[1])), keeps)
         max_shift = PAN_PER_SECOND * duration * wide_w
         dx, dy = tight[0] - wide[0], tight[1] - wide[1]
         dist = math.hypot(dx, dy)
         if dist > max_shift:  # too far to travel gently: start closer to the subject
             k = 1.0 - max_shift / dist
-            wide = _place(width, height, wide_w, aspect, (wide[0] + k * dx, wide[1] + k * dy), keep)
+            wide = _place(width, height, wide_w, aspect, (wide[0] + k * dx, wide[1] + k * dy), keeps)
     start, end = (wide, tight) if index % 2 == 0 else (tight, wide)
     return Motion(mode, start, end, aspect)
 
@@ -305,10 +318,10 @@ def plan_motion(width: int, height: int, aspect: float, subject: Subject, *, dur
 # ----------------------------------------------------------------------------- rendering
 
 
-def prescale_factor(motion: Motion, frame: tuple[int, int], photo_h: int) -> float:
+def prescale_factor(motion: Motion, frame: tuple[int, int], photo_h: int, photo_w: int | None = None) -> float:
     """How much to shrink the photo before rendering: its tightest view maps to >= the frame's pixels."""
     if motion.mode == "fit":
-        return min(1.0, 1.02 * frame[1] / photo_h)
+        return min(1.0, 1.02 / _fit_base(photo_w or 0, photo_h, frame))
     tight = min(motion.start[2], motion.end[2])
     return min(1.0, 1.02 * frame[0] / tight)
 
@@ -337,16 +350,22 @@ def render_crop(src: np.ndarray, crop: Box, size: tuple[int, int], *, extra_zoom
 def fit_crop(motion: Motion, u: float, photo_w: int, photo_h: int, frame: tuple[int, int]) -> Box:
     """For ``fit`` framing: the window (photo pixels) the frame shows at progress ``u``.
 
-    At zoom 1 the photo fills the frame's height; the window never gets smaller than the
-    photo (``Motion.start/end[2]`` >= 1 is the inverse zoom), so all of it is always in view.
+    At zoom 1 the photo fills the frame's height (or its width, for a photo wider than the
+    frame); the window never gets smaller than the photo (``Motion.start/end[2]`` >= 1 is the
+    inverse zoom), so all of it is always in view.
     """
     e = ease(min(max(u, 0.0), 1.0))
     inv = motion.start[2] + (motion.end[2] - motion.start[2]) * e
     fw, fh = frame
-    base = photo_h / fh  # photo pixels per frame pixel at zoom 1
+    base = _fit_base(photo_w, photo_h, frame)
     win_w, win_h = fw * base * inv, fh * base * inv
     cx, cy = photo_w / 2, photo_h / 2
     return Box(cx - win_w / 2, cy - win_h / 2, cx + win_w / 2, cy + win_h / 2)
+
+
+def _fit_base(photo_w: int, photo_h: int, frame: tuple[int, int]) -> float:
+    """Photo pixels per frame pixel when the whole photo just fits the frame."""
+    return max(photo_h / frame[1], photo_w / frame[0])
 
 
 def blurred_fill(rgb: np.ndarray, frame: tuple[int, int]) -> np.ndarray:
