@@ -17,6 +17,10 @@ own spectrum, beats, sections, chroma and energy. Writes a 3000x3000 sRGB PNG an
   cinemuse cover song.mp3 -o cover.png --variants 4 --look ridges --seed 7
   cinemuse cover --check cover.png        (exit 2 when a store rule fails)
 
+Titles in any script: characters the font lacks are set in bundled fallbacks (Devanagari,
+Thai, Chinese/Japanese, Hangul, emoji) or the system's fonts (fontconfig); a character no
+font has is refused before any work (exit 2), never drawn as an empty box.
+
 Looks: ridges (spectrogram ridge lines), orbits (beats on section rings), weave (chroma dot
 matrix), flow (energy flow field), bauhaus (geometric grid), horizon (loudness landscape).
 """
@@ -44,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--look", choices=LOOK_NAMES, default="auto",
                         help="visual family (default: picked from the song)")
     parser.add_argument("--check", metavar="FILE",
-                        help="only check an existing cover image against the store rules")
+                        help="only check an existing cover image against the store rules (with "
+                        "--title/--artist: also that every character of that text has a glyph; "
+                        "covers cinemuse drew record their text)")
 
 
 def run(args: argparse.Namespace, progress) -> dict:
@@ -70,7 +76,7 @@ def _check(args: argparse.Namespace) -> dict:
     from cinemuse.errors import BadInputError
     import cinemuse
 
-    rules = cinemuse.check_cover(args.check)
+    rules = cinemuse.check_cover(args.check, title=args.title, artist=args.artist, font=args.font)
     result = {
         "file": args.check,
         "passed": all(r.passed for r in rules),

@@ -100,8 +100,9 @@ def make_covers(
 ) -> CoverResult:
     """Analyse ``song`` and write ``variants`` covers next to ``output`` (see the module)."""
     t0 = time.perf_counter()
-    colour, files, outputs = _check_cover_request(song, output, variants=variants, look=look, font=font,
-                                                  text_colour=text_colour, force=force)
+    colour, files, outputs = _check_cover_request(
+        song, output, variants=variants, look=look, font=font, text_colour=text_colour,
+        force=force, title=title, artist=artist)
     from cinemuse.pipelines.analyze import analyze_file
     from cinemuse.vision.cover import (
         STORE_SIZE, THUMB_SIZE, VERTICAL_SIZE, draw_cover, save_image,
@@ -117,15 +118,16 @@ def make_covers(
             kwargs = dict(look=chosen, seed=variant_seed, title=title, artist=artist, font=font,
                           text_colour=colour)
             square = draw_cover(profile, width=STORE_SIZE, height=STORE_SIZE, **kwargs)
-            save_image(outputs.stage(group["square_png"]), square.image)
-            save_image(outputs.stage(group["square_jpg"]), square.image, quality=93)
+            record = _text_record(square, title=title, artist=artist, font=font)
+            save_image(outputs.stage(group["square_png"]), square.image, text=record)
+            save_image(outputs.stage(group["square_jpg"]), square.image, quality=93, text=record)
             st.advance()
             thumb = draw_cover(profile, width=THUMB_SIZE[0], height=THUMB_SIZE[1], **kwargs)
-            save_image(outputs.stage(group["thumb"]), thumb.image, quality=90)
+            save_image(outputs.stage(group["thumb"]), thumb.image, quality=90, text=record)
             st.advance()
             vertical = draw_cover(profile, width=VERTICAL_SIZE[0], height=VERTICAL_SIZE[1],
                                   **kwargs)
-            save_image(outputs.stage(group["vertical"]), vertical.image, quality=90)
+            save_image(outputs.stage(group["vertical"]), vertical.image, quality=90, text=record)
             st.advance()
             text = square.text
             results.append(CoverVariant(
@@ -148,7 +150,16 @@ def make_covers(
     )
 
 
-def _check_cover_request(song, output, *, variants, look, font, text_colour, force):
+def _text_record(cover, *, title, artist, font) -> dict | None:
+    """What the cover's file records of its text, for ``cover --check``'s glyph rule."""
+    if cover.text is None:
+        return None
+    return {"title": title or None, "artist": artist or None,
+            "font": None if font is None else str(font), "fonts": list(cover.text.fonts)}
+
+
+def _check_cover_request(song, output, *, variants, look, font, text_colour, force, title=None,
+                         artist=None):
     """Every check that can fail before any work; returns the text colour, the files, their OutputSet."""
     from cinemuse.errors import BadInputError, UsageError
     from cinemuse.io.atomic import OutputSet, check_input_file
@@ -170,6 +181,11 @@ def _check_cover_request(song, output, *, variants, look, font, text_colour, for
             ImageFont.truetype(str(font_path), 20)
         except OSError:
             raise BadInputError(font_path, "not a TrueType/OpenType font") from None
+    from cinemuse.vision.fonts import require_covered
+
+    # refused, not drawn as boxes: a store-ready cover with tofu in its title is no use
+    require_covered(title, "--title", font, bold=True)
+    require_covered(artist, "--artist", font, bold=False)
     colour = parse_colour(text_colour)
     files = output_files(output, variants=variants)
     outputs = OutputSet(force=force, inputs=inputs)

@@ -140,8 +140,10 @@ def check_options(out: Path, opts: SlideshowOptions, inputs: Sequence[str | os.P
     from cinemuse.io.atomic import OutputSet
     from cinemuse.io.audio import AUDIO_EXTENSIONS
     from cinemuse.pipelines.score import cue_sheet_paths
+    from cinemuse.vision.fonts import require_covered
     from cinemuse.vision.looks import get_look
 
+    require_covered(opts.title, "--title")
     frame_size(opts)
     try:
         get_look(opts.look)

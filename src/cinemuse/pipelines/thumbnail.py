@@ -155,11 +155,13 @@ def make_thumbnail(video: str | os.PathLike, out: str | os.PathLike, *, title: s
     from cinemuse.errors import UsageError
     from cinemuse.io.atomic import atomic_output, check_input_file, check_output_path
     from cinemuse.vision.cover import save_image
+    from cinemuse.vision.fonts import require_covered
     from cinemuse.vision.titles import draw_title
 
     video, out = Path(video), Path(out)
     if out.suffix.lower() not in (".jpg", ".jpeg", ".png"):
         raise UsageError(f"{out}: output must be .jpg or .png")
+    require_covered(title, "--title")
     check_input_file(video)
     check_output_path(out, force=force)
     t, score, frame, subject = pick_frame(video, progress)

@@ -214,6 +214,7 @@ class TextResult:
     colour: tuple[float, float, float]
     contrast: float  # worst-case (5th percentile) WCAG contrast on the text area
     scrim_alpha: float  # 0 = none
+    fonts: tuple[str, ...] = ()  # file names of the fonts the text was set in
 
 
 def _wrap(text: str, font, max_width: float, *, max_lines: int) -> list[str] | None:
@@ -246,33 +247,31 @@ def layout_text(width: int, height: int, *, title: str | None, artist: str | Non
 
     Returns
     -------
-    lines : list of (text, PIL font)
+    lines : list of (text, :class:`~cinemuse.vision.fonts.ChainFont`)
     heights : list of line heights, px
     gap : px between lines
     block_w, block_h : size of the text block, px
     margin : px from the canvas edge
     """
-    from PIL import ImageFont
+    from cinemuse.vision.fonts import ChainFont, chain_font
 
     u = min(width, height)
-    title_font_path = str(font) if font else str(default_font(True))
-    artist_font_path = str(font) if font else str(default_font(False))
     margin = int(u * 0.07)
     max_width = int((width - 2 * margin) * max_width_fraction)
-    lines = []  # (text, font)
-    for text, path, size in ((title, title_font_path, 0.075), (artist, artist_font_path, 0.042)):
+    lines = []  # (text, ChainFont)
+    for text, bold, size in ((title, True, 0.075), (artist, False, 0.042)):
         if not text:
             continue
         px = int(u * size)
-        f = ImageFont.truetype(path, px)
+        f = chain_font(text, px, font, bold=bold)
         wrapped = _wrap(text, f, max_width, max_lines=3)
         # shrink only when even three lines do not fit
         while wrapped is None and px > 12:
             px = int(px * 0.92)
-            f = ImageFont.truetype(path, px)
+            f = ChainFont(f.chain, px)
             wrapped = _wrap(text, f, max_width, max_lines=3)
         lines.extend((line, f) for line in (wrapped or [text]))
-    heights = [f.getbbox("Hg")[3] for _, f in lines]  # uniform line height per font
+    heights = [f.text_height for _, f in lines]  # uniform line height per font
     gap = int(u * 0.014)
     block_h = sum(heights) + gap * (len(lines) - 1)
     block_w = int(max(f.getlength(t) for t, f in lines)) if lines else 0
@@ -339,11 +338,12 @@ def draw_text(
     fill = tuple(int(round(c * 255)) for c in colour)
     y = y0
     for (text, f), lh in zip(lines, heights):
-        draw.text((x0, y), text, font=f, fill=fill)
+        f.draw(draw, (x0, y), text, fill=fill)
         y += lh + gap
     image[:] = np.asarray(pil)
+    used = dict.fromkeys(Path(path).name for text, f in lines for _, path in f.chain.runs(text))
     return TextResult(box=box, colour=tuple(colour), contrast=round(contrast, 3),
-                      scrim_alpha=round(scrim_alpha, 2))
+                      scrim_alpha=round(scrim_alpha, 2), fonts=tuple(used))
 
 
 # ----------------------------------------------------------------------------- covers
@@ -420,20 +420,84 @@ def srgb_icc_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def save_image(path: str | os.PathLike, image: np.ndarray, *, quality: int = 92) -> None:
-    """Write sRGB-tagged PNG or JPEG (by extension) to ``path`` (no atomicity: callers wrap)."""
-    from PIL import Image
+TEXT_RECORD = "cinemuse:text"  # PNG text chunk (JPEG: the comment) recording a cover's text
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray, *, quality: int = 92,
+               text: dict | None = None) -> None:
+    """Write sRGB-tagged PNG or JPEG (by extension) to ``path`` (no atomicity: callers wrap).
+
+    ``text`` (the title, artist and fonts set on the picture) is recorded in the file, so
+    :func:`check_cover` can later check that every character had a glyph.
+    """
+    import json
+
+    from PIL import Image, PngImagePlugin
 
     pil = Image.fromarray(image, mode="RGB")
     icc = srgb_icc_profile()
+    record = json.dumps(text, ensure_ascii=False) if text else None
     suffix = Path(path).suffix.lower()
     if suffix in (".jpg", ".jpeg"):
+        extra = {"comment": f"{TEXT_RECORD} {record}".encode()} if record else {}
         pil.save(path, format="JPEG", quality=quality, subsampling=0, optimize=True,
-                 icc_profile=icc)
+                 icc_profile=icc, **extra)
     elif suffix == ".png":
-        pil.save(path, format="PNG", compress_level=4, icc_profile=icc)
+        info = None
+        if record:
+            info = PngImagePlugin.PngInfo()
+            info.add_itxt(TEXT_RECORD, record)
+        pil.save(path, format="PNG", compress_level=4, icc_profile=icc, pnginfo=info)
     else:
         raise ValueError(f"unsupported image type {suffix!r} (use .png or .jpg)")
+
+
+def recorded_text(pil) -> dict | None:
+    """The text record :func:`save_image` left in an opened image, if any."""
+    import json
+
+    raw = pil.info.get(TEXT_RECORD)
+    if raw is None:
+        comment = pil.info.get("comment", b"")
+        comment = comment.decode("utf-8", "replace") if isinstance(comment, bytes) else comment
+        if not comment.startswith(TEXT_RECORD + " "):
+            return None
+        raw = comment[len(TEXT_RECORD) + 1:]
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def glyph_rule(record: dict | None, *, title: str | None = None, artist: str | None = None,
+               font: str | os.PathLike | None = None) -> Rule:
+    """Every character of the cover's text has a glyph in some font (no tofu boxes).
+
+    The text is the one recorded in the file by cinemuse, else ``title``/``artist`` as given;
+    the fonts are the recorded ``--font`` (or ``font``), the bundled ones and the system's.
+    """
+    from cinemuse.vision.fonts import describe_characters, missing_characters
+
+    record = record or {}
+    title = title if title is not None else record.get("title")
+    artist = artist if artist is not None else record.get("artist")
+    font = font if font is not None else record.get("font")
+    if font is not None and not Path(font).is_file():
+        font = None  # the recorded font has moved: check against the fonts there are
+    if not title and not artist:
+        return Rule("glyphs", True, "no text recorded in the file (give --title/--artist to "
+                                    "check theirs): not checked")
+    missing = []
+    for text, bold in ((title, True), (artist, False)):
+        if text:
+            missing += missing_characters(text, font, bold=bold)
+    missing = list(dict.fromkeys(missing + list(record.get("missing", []))))
+    if missing:
+        return Rule("glyphs", False, f"no glyph for {describe_characters(missing)}: "
+                                     "printed as empty boxes (tofu)")
+    where = "recorded in the file" if record.get("title") or record.get("artist") else "given"
+    return Rule("glyphs", True, f"every character of the text {where} has a glyph")
 
 
 @dataclass
@@ -468,8 +532,10 @@ def sharpness_ratio(grey: np.ndarray) -> tuple[float, float]:
     return lap_var, back_var / max(lap_var, 1e-9)
 
 
-def check_cover(path: str | os.PathLike) -> list[Rule]:
-    """Check an image file against store rules for cover art; one :class:`Rule` per rule."""
+def check_cover(path: str | os.PathLike, *, title: str | None = None, artist: str | None = None,
+                font: str | os.PathLike | None = None) -> list[Rule]:
+    """Check an image file against store rules for cover art; one :class:`Rule` per rule
+    (``title``/``artist``/``font``: see :func:`glyph_rule`)."""
     from PIL import Image, ImageCms
 
     from cinemuse.errors import BadInputError
@@ -512,4 +578,5 @@ def check_cover(path: str | os.PathLike) -> list[Rule]:
     rules.append(Rule("sharp", lap_var >= 5.0 and kept < 0.6,
                       f"Laplacian variance {lap_var:.1f} (>= 5), {kept:.2f} of it survives a "
                       "2x down/up-scale (< 0.6; an upscaled image keeps nearly all)"))
+    rules.append(glyph_rule(recorded_text(pil), title=title, artist=artist, font=font))
     return rules

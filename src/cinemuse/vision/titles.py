@@ -1,4 +1,5 @@
-"""Title text set legibly over a picture: bundled DejaVu Sans Bold, white, on a soft dark halo.
+"""Title text set legibly over a picture: bundled DejaVu Sans Bold (with the fallback fonts of
+:mod:`cinemuse.vision.fonts` for other scripts), white, on a soft dark halo.
 
 The halo (the text's own shape, blurred and darkened under it) keeps white text readable
 over any background — bright sky or busy texture — without a box, as video titles do.
@@ -22,19 +23,19 @@ def wrap(text: str, font, max_width: float) -> list[str]:
 
 def draw_title(rgb: np.ndarray, text: str, *, position: str = "centre", scale: float = 0.085) -> np.ndarray:
     """A copy of ``rgb`` with ``text`` on it; ``position`` "centre" or "bottom"; ``scale``: letter height / short side."""
-    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+    from PIL import Image, ImageDraw, ImageFilter
 
-    from cinemuse.vision.cover import default_font
+    from cinemuse.vision.fonts import ChainFont, chain_font
 
     h, w = rgb.shape[:2]
     size = max(16, int(scale * min(w, h)))
-    font = ImageFont.truetype(str(default_font(True)), size)
+    font = chain_font(text, size)
     while True:  # shrink until the longest word fits
         lines = wrap(text, font, 0.86 * w)
         if max(font.getlength(line) for line in lines) <= 0.9 * w or size <= 12:
             break
         size = int(size * 0.9)
-        font = ImageFont.truetype(str(default_font(True)), size)
+        font = ChainFont(font.chain, size)
     line_h = int(size * 1.25)
     block = line_h * len(lines)
     y0 = (h - block) // 2 if position == "centre" else int(h * 0.92) - block
@@ -43,10 +44,10 @@ def draw_title(rgb: np.ndarray, text: str, *, position: str = "centre", scale: f
     dh = ImageDraw.Draw(halo)
     spots = [((w - font.getlength(line)) / 2, y0 + i * line_h, line) for i, line in enumerate(lines)]
     for x, y, line in spots:
-        dh.text((x, y), line, font=font, fill=255, stroke_width=max(2, size // 10), stroke_fill=255)
+        font.draw(dh, (x, y), line, fill=255, stroke_width=max(2, size // 10), stroke_fill=255)
     halo = halo.filter(ImageFilter.GaussianBlur(max(2, size // 6))).point(lambda v: int(v * 0.8))
     img = Image.composite(Image.new("RGB", (w, h), (0, 0, 0)), img, halo)
     draw = ImageDraw.Draw(img)
     for x, y, line in spots:
-        draw.text((x, y), line, font=font, fill=(250, 248, 240))
+        font.draw(draw, (x, y), line, fill=(250, 248, 240))
     return np.asarray(img)
