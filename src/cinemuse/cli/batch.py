@@ -69,7 +69,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class _JobParser(argparse.ArgumentParser):
-    """The job's own options; a mistake in them is a usage error of the batch."""
+    """The job's own options; a mistake in them is a usage error of the batch.
+
+    As on the job's own command line, every ``type=float`` option refuses NaN and infinities.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cinemuse.cli.argtypes import finite_float
+
+        self.register("type", float, finite_float)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         from cinemuse.errors import UsageError
@@ -127,6 +136,10 @@ def _job_options(job: str, ns: argparse.Namespace):
     if job == "cover":
         if ns.check:
             raise UsageError("batch cover: --check is not a batch job; use cinemuse cover --check")
+        from cinemuse.vision.fonts import require_covered
+
+        require_covered(ns.title, "--title", ns.font)  # refused once, not per song
+        require_covered(ns.artist, "--artist", ns.font, bold=False)
         return {"variants": ns.variants, "seed": ns.seed, "look": ns.look, "title": ns.title,
                 "artist": ns.artist, "font": ns.font, "text_colour": ns.text_color}
     if job == "analyze":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cinemuse.cli.argtypes import seed
+
 HELP = "turn a folder of photos into a film cut on the beat of original music (or your song)"
 DESCRIPTION = """\
 Turn an album of photos into a film, cut to the beat of original music.
@@ -51,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "dreamy, dark, playful, neutral) or VALENCE,AROUSAL in -1..1")
     music.add_argument("--music-style", help="arrangement style, e.g. cinematic, piano, ambient, electronic")
     music.add_argument("--tempo", type=float, metavar="BPM", help="fixed tempo (default: from the mood)")
-    music.add_argument("--seed", type=int, default=0, help="random seed; same seed, same film (default 0)")
+    music.add_argument("--seed", type=seed, default=0, help="random seed; same seed, same film (default 0)")
     extra = parser.add_argument_group("extra outputs")
     extra.add_argument("--cue-sheet", metavar="PATH", help="also write PATH.json and PATH.csv: every photo's "
                        "start, end and transition, tempo and hits")
