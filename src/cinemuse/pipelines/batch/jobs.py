@@ -120,6 +120,49 @@ def _warm_music() -> None:
     DrumLibrary.load()
 
 
+def rehearse(job: "Job", make_input, options: Any, **item_fields: Any) -> None:
+    """Run ``job`` once on a tiny made-up input in a temporary folder, then forget the result.
+
+    Loading the models is only part of a first file's fixed cost: the pipelines import their
+    heavier modules (scipy.signal, ndimage, the mixer) on first use and fill first-use caches
+    (soundfont presets, encoder sessions). A rehearsal pays all of that once per worker, so
+    that no real file does. ``options`` must write nothing outside the output it is given.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="cinemuse-warm-") as tmp:
+        folder = Path(tmp)
+        source = make_input(folder)
+        item = Item(str(source), "rehearsal", str(source), **item_fields)
+        out = folder / "out"
+        out.mkdir()
+        job.run(item, job.outputs(item, out, options), options, force=False)
+
+
+def _tiny_video(folder: Path) -> Path:
+    """One second of 64x48 picture with a cut in the middle, and a quiet tone (AAC)."""
+    import numpy as np
+
+    from cinemuse.io.video import write_video
+
+    frames = (np.full((48, 64, 3), 40 if i < 12 else 200, np.uint8) for i in range(24))
+    t = np.arange(44100, dtype=np.float32) / 44100
+    tone = (0.1 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+    return write_video(folder / "tiny.mp4", frames, fps=24, audio=np.stack([tone, tone], axis=1), sample_rate=44100)
+
+
+def _tiny_photo(folder: Path, name: str = "tiny.png", *, grey: bool = True) -> Path:
+    import numpy as np
+
+    from cinemuse.io.image import write_image
+
+    yy, xx = np.mgrid[0:48, 0:64]
+    rgb = np.stack([xx * 4, yy * 5, (xx + yy) * 2], axis=2).astype(np.uint8)
+    if grey:
+        rgb = np.repeat(rgb.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    return write_image(folder / name, rgb)
+
+
 # ----------------------------------------------------------------------------- score
 
 
@@ -166,10 +209,7 @@ class ScoreJob(Job):
         return cinemuse.score_video(item.source, outputs[0], options.score, force=force, **extras)
 
     def warm(self, options):
-        from cinemuse.vision.encoder import ImageEncoder
-
-        _warm_music()
-        ImageEncoder.load()
+        rehearse(self, _tiny_video, ScoreBatchOptions(options.score))
 
 
 # ----------------------------------------------------------------------------- compose
@@ -338,18 +378,16 @@ class SlideshowJob(Job):
         return make_slideshow([item.source], outputs[0], opts)
 
     def warm(self, options):
-        from cinemuse.vision.encoder import ImageEncoder
-        from cinemuse.vision.framing import detect_faces
+        from dataclasses import replace
 
-        _warm_music()
-        ImageEncoder.load()
-        import numpy as np
+        def tiny_album(folder: Path) -> Path:
+            album = folder / "album"
+            album.mkdir()
+            _tiny_photo(album, "a.png", grey=False)
+            return album
 
-        detect_faces(np.zeros((32, 32, 3), np.uint8))  # builds the face detector once
-        if options.slideshow.style is not None:
-            from cinemuse.vision.stylize import Stylizer
-
-            Stylizer.load()
+        small = replace(options.slideshow, size=(64, 36), duration=1.0)
+        rehearse(self, tiny_album, SlideshowBatchOptions(small), files=("a.png",))
 
 
 # ----------------------------------------------------------------------------- pictures and songs
@@ -422,9 +460,7 @@ class ColorizeJob(Job):
         return cinemuse.colorize_file(item.source, outputs[0], force=force, **options)
 
     def warm(self, options):
-        from cinemuse.vision.colorize import Colorizer
-
-        Colorizer.load()
+        rehearse(self, _tiny_photo, {**options, "references": None})
 
 
 class RestoreJob(Job):
