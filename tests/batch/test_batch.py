@@ -80,6 +80,15 @@ def test_corrupt_file_fails_alone_and_rerun_skips(videos, tmp_path, capsys):
     assert sorted(r["state"] for r in new if r["state"] != "queued" and r["state"] != "running") == \
         ["failed", "skipped", "skipped", "skipped"]
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.mp4")} == mtimes  # nothing recomputed
+    # the unchanged corrupt file is not run again (the same bytes fail the same way) ...
+    again = [r for r in new if r["input"] == broken["input"]]
+    assert [r["state"] for r in again] == ["failed"] and again[0]["retried"] is False
+    assert again[0]["error"] == broken["error"] and again[0]["failure"] == "bad"
+    # ... unless asked to
+    n_before = len(records(out))
+    assert run_cli("score", str(videos), "-o", str(out), "--retry-failed", "--", "--seed", "1") == 2
+    again = [r["state"] for r in records(out)[n_before:] if r["input"] == broken["input"]]
+    assert again == ["queued", "running", "failed"]
 
     # changed options: redone, in place, without --force (the batch wrote those files)
     assert run_cli("score", str(videos / "a.mp4"), "-o", str(out), "--", "--seed", "2") == 0

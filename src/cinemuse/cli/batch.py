@@ -25,7 +25,8 @@ Outputs are named after their inputs and mirror the input folders. OUT_DIR/manif
 gets one line per input per state change (queued, running, done, failed, skipped), with the
 error, seconds, attempt and a hash of the options. Run the same command again to resume: an
 input whose content and options are unchanged and whose outputs exist is skipped; changed
-options redo it. A bad input fails alone; a worker that crashes or is killed is retried up to
+options redo it. A bad input fails alone, and is not tried again while it and the options
+stay the same (--retry-failed tries it anyway); a worker that crashes or is killed is retried up to
 --retries times. Ctrl-C stops cleanly (no half-written file). Exit code 0 when every input is
 done, 2 when some inputs were bad, 1 on an internal error.
 
@@ -66,6 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="parallel workers (default: the CPU cores; Ray: the cluster's CPUs)")
     parser.add_argument("--retries", type=int, default=2, metavar="N",
                         help="tries again for an input whose worker died (default 2)")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="run again inputs that an earlier run found bad although they and the options "
+                             "are unchanged (by default they are recorded as failed again without running)")
 
 
 class _JobParser(argparse.ArgumentParser):
@@ -195,7 +199,7 @@ def run(args: argparse.Namespace, progress) -> dict:
     req = BatchRequest(
         job=args.job, inputs=[Path(p) for p in args.inputs], out_dir=Path(args.output), options=options,
         options_key=key, engine=args.engine, workers=args.workers, retries=args.retries,
-        address=args.address, force=args.force,
+        address=args.address, force=args.force, retry_failed=args.retry_failed,
     )
     result = run_batch(req, progress=progress).to_dict()
     if not result["failed"]:

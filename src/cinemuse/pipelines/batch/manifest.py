@@ -8,7 +8,9 @@ append to the same file, so the manifest is also the history of the batch.
 Fields: ``input``, ``outputs`` (relative to OUT_DIR where they lie inside it), ``state``
 (queued, running, done, failed, skipped), ``error`` (the job's one-line message), ``seconds``,
 ``attempt``, ``options`` (hash of the job and its options), ``input_sha256`` with the
-``input_size`` and ``input_mtime_ns`` it was taken at (``input_stamp`` for a folder), ``worker``, ``time`` (UTC).
+``input_size`` and ``input_mtime_ns`` it was taken at (``input_stamp`` for a folder), ``worker``, ``time`` (UTC);
+a failed record says whether the job refused the input (``failure``: ``bad``) or failed itself
+(``internal``), and ``retried: false`` when a re-run left a refused, unchanged input alone.
 """
 
 from __future__ import annotations
@@ -123,6 +125,15 @@ class Manifest:
             and all(self.absolute(o).exists() for o in record.get("outputs") or [])
             and sorted(record.get("outputs") or []) == sorted(self.relative(o) for o in outputs)
         )
+
+    def failed_as_bad(self, key: str, identity: dict, opts_hash: str) -> str | None:
+        """The error of an input whose newest record is a bad-input failure of this very content
+        under these options (a worker ran it and the job refused it); None otherwise."""
+        record = self.latest.get(key)
+        if (record and record.get("state") == "failed" and record.get("failure") == "bad"
+                and record.get("options") == opts_hash and record.get("input_sha256") == identity.get("input_sha256")):
+            return record.get("error") or "failed"
+        return None
 
     def write(self, **record: Any) -> dict:
         if self._file is None:

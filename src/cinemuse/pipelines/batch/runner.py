@@ -40,6 +40,7 @@ class BatchRequest:
     retries: int = 2
     address: str | None = None
     force: bool = False
+    retry_failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,10 @@ class _Run:
                 self.record(task, "skipped")
                 self.skipped += 1
                 continue
+            known_bad = self.manifest.failed_as_bad(item.key, identity, self.opts_hash)
+            if known_bad and not self.req.retry_failed:  # the same bytes fail the same way
+                self.fail(task, known_bad, failure="bad", retried=False)
+                continue
             # outputs cinemuse wrote for this batch may be replaced; anyone else's need --force
             foreign = [o for o in outputs if o.exists() and str(o) not in self.manifest.ours]
             task.force = self.req.force or not foreign
@@ -182,7 +187,9 @@ class _Run:
         if report.get("kind") == "crash" and task.attempt <= self.req.retries:
             self.record(task, "queued", error=f"{report['error']}; retrying", worker=report.get("worker"))
             return True
-        self.fail(task, report.get("error") or "failed", internal=report.get("kind") != "bad", **extra)
+        bad = report.get("kind") == "bad"
+        self.fail(task, report.get("error") or "failed", internal=not bad, failure="bad" if bad else "internal",
+                  **extra)
         return False
 
     def execute(self, tasks: list[_Task], stage) -> None:
