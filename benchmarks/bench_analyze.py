@@ -1,31 +1,41 @@
-"""How accurate is `cinemuse analyze`? Key, tempo and beats on rendered corpus tunes.
+"""How accurate is `cinemuse analyze`, and is it ahead of its peers? Tempo, beats, downbeats, key.
 
-Pieces (ground truth from the score, never from audio):
-* POP909 songs (``music/pop909`` in the shared data folder, see ``datadir.py``) with a single annotated key, ids 801..909
-  (held out: we tuned nothing on them); beats from ``beat_midi.txt``, tempo = 60 / median
-  inter-beat interval, key from ``key_audio.txt``.  The first ``--seconds`` of music.
-* Bach chorales from music21's corpus, rendered at a tempo drawn per piece (seeded) from
-  60..110 BPM; key from the key signature and the final bass note (pieces whose final bass
-  is neither the major nor the relative-minor tonic are skipped); beats on the quarter-note
-  grid.
+Several hundred excerpts with exact ground truth (see ``analyze_sets.py``), in sets: held-out
+POP909 songs (human beat, bar and key annotations), Groove MIDI test performances (drums only,
+human timing), held-out folk tunes at 60-180 BPM in 2/4, 4/4, 3/4 and 6/8 with and without
+drums, cinemuse's own styles at given tempi and keys, and the earlier benchmark's set
+(``legacy``).  Every piece is rendered with two different General MIDI SoundFonts and each
+rendering goes through one of the degradations real files have: reverb, heavy compression,
+MP3 / AAC at 128 kb/s, noise, a quiet intro, or none (see ``analyze_render.py``).
 
-Each piece is rendered with cinemuse's own synthesiser (``cinemuse.music.render.render_midi``)
-in one of several instrumentations, with and without drums, then analysed with
-``cinemuse.analysis.audio.analyze_song``.
+The renders are made once into a cache folder (``--cache-dir``, default
+``~/.cache/cinemuse-bench/analyze``) with ``manifest.jsonl`` holding the ground truth of each;
+later runs only analyse.  Every system runs on the same decoded samples in the same run:
+``cinemuse`` (:func:`cinemuse.analysis.audio.analyze_song`), ``librosa`` (``beat_track``:
+tempo and beats; it has no downbeats or key) and any peer named in ``--peers``.
 
-Metrics: key exact accuracy and MIREX weighted score (mir_eval.key), tempo Accuracy1 (within
-4 %) and Accuracy2 (also at x2, x3, x1/2, x1/3), beat F-measure (mir_eval.beat, +-70 ms, the
-first 5 s ignored as in MIREX).
+Metrics (mir_eval 0.8): tempo Accuracy1 (within 4 %% of the annotated beat rate) and
+Accuracy2 (also at x2, x3, x1/2, x1/3; Gouyon et al. 2006); beat F-measure (+-70 ms) and
+downbeat F-measure (the same on bar starts), both with the first 5 s ignored as in MIREX
+(``mir_eval.beat.trim_beats``); key exact and MIREX-weighted (``mir_eval.key``); meter right
+(duple or triple: beats per bar divisible by 3 or not).  Output: one JSON line per excerpt, then summaries by set, by
+degradation, by font and overall (the mean over excerpts, and the mean over sets), then the
+speed line (a 4-minute song analysed after start-up; ``--no-speed`` skips it).
 
-Output: one JSON line per piece, then one summary line. Run from the repo root:
+Run from the repo root (long runs under ``nice -n 15``; the first full run renders for ~15 min)::
 
-    .venv/bin/python benchmarks/bench_analyze.py [--pop909 24] [--chorales 12] [--seconds 60]
+    nice -n 15 .venv/bin/python benchmarks/bench_analyze.py              # the full benchmark
+    .venv/bin/python benchmarks/bench_analyze.py --quick                 # ~60 excerpts, minutes
+    .venv/bin/python benchmarks/bench_analyze.py --sets legacy           # the earlier set alone
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -33,264 +43,286 @@ from pathlib import Path
 import numpy as np
 from datadir import add_data_dir_argument, data_dir
 
-POP909 = Path("music/pop909")  # under the data folder; main() makes it absolute (--data-dir)
-SR = 44100
+import analyze_render as ar
+import analyze_sets as sets
 
-# (name, programs for melody / chords / bass, drums?, mix style) -- several instrumentations
-ARRANGEMENTS = [
-    ("piano", (0, 0, 0), False, "piano"),
-    ("band+drums", (80, 4, 33), True, "pop"),
-    ("strings", (40, 48, 42), False, "cinematic"),
-    ("guitar+drums", (25, 24, 34), True, "folk"),
-    ("synth+drums", (81, 89, 38), True, "electronic"),
-    ("organ", (19, 19, 19), False, None),
-]
+SETS = ("pop909", "groove", "folk", "styles", "legacy")
+TARGETS = {"tempo_acc1": 0.9, "beat_f": 0.9, "downbeat_f": 0.8, "key_exact": 0.85, "key_mirex": 0.9}
+FULL = {"pop909": 60, "groove": 60, "folk": 96, "styles": 3, "legacy_pop909": 24, "legacy_chorales": 12}
+QUICK = {"pop909": 8, "groove": 8, "folk": 8, "styles": 1, "legacy_pop909": 0, "legacy_chorales": 0}
+PEERS = ("librosa",)
 
 
-def _drum_track(beats: np.ndarray, downbeat_flags: np.ndarray, *, end: float):
-    import pretty_midi
-
-    drums = pretty_midi.Instrument(program=0, is_drum=True, name="drums")
-    for i, t in enumerate(beats):
-        if t >= end:
-            break
-        nxt = beats[i + 1] if i + 1 < len(beats) else t + (t - beats[i - 1])
-        previous_downbeats = np.flatnonzero(downbeat_flags[: i + 1])
-        bar_pos = i - previous_downbeats[-1] if len(previous_downbeats) else i
-        pitch = 36 if bar_pos % 2 == 0 else 38  # kick on 1 and 3, snare on 2 and 4
-        drums.notes.append(pretty_midi.Note(100, pitch, t, t + 0.1))
-        for h in (t, (t + nxt) / 2):  # closed hi-hat on 8ths
-            drums.notes.append(pretty_midi.Note(70, 42, h, h + 0.05))
-    return drums
+# --------------------------------------------------------------------------- rendering
 
 
-def _arrange(pm, arrangement, *, beats=None, downbeat_flags=None, end=None):
-    """Re-instrument a PrettyMIDI: first track melody, middle chords, last bass; maybe drums."""
-    name, (p_mel, p_chords, p_bass), with_drums, _ = arrangement
-    insts = [i for i in pm.instruments if not i.is_drum]
-    for k, inst in enumerate(insts):
-        if k == 0:
-            inst.program, inst.name = p_mel, "melody"
-        elif k == len(insts) - 1:
-            inst.program, inst.name = p_bass, "bass"
-        else:
-            inst.program, inst.name = p_chords, f"chords{k}" if k > 1 else "chords"
-    pm.instruments = insts
-    if with_drums and beats is not None:
-        pm.instruments.append(_drum_track(beats, downbeat_flags, end=end))
-    return pm
+def plan_pieces(args, data: Path):
+    """Every piece of the chosen sets (MIDI + ground truth), in a fixed order."""
+    counts = QUICK if args.quick else FULL
+    if "pop909" in args.sets:
+        yield from sets.pop909_pieces(data, counts["pop909"], args.seconds)
+    if "groove" in args.sets:
+        yield from sets.groove_pieces(data, counts["groove"], args.seconds)
+    if "folk" in args.sets:
+        yield from sets.folk_pieces(counts["folk"], args.seconds, cache=args.cache_dir)
+    if "styles" in args.sets:
+        yield from sets.style_pieces(args.seconds, per_style=counts["styles"])
+    if "legacy" in args.sets and counts["legacy_pop909"] + counts["legacy_chorales"]:
+        yield from sets.legacy_pieces(data, counts["legacy_pop909"], counts["legacy_chorales"], 60.0)
 
 
-def _crop(pm, end: float):
-    """Keep the first ``end`` seconds: notes, and the controllers that would extend the render."""
-    for inst in pm.instruments:
-        inst.notes = [n for n in inst.notes if n.start < end]
-        for n in inst.notes:
-            n.end = min(n.end, end + 0.5)
-        inst.control_changes = [c for c in inst.control_changes if c.time < end]
-        inst.pitch_bends = [b for b in inst.pitch_bends if b.time < end]
-    return pm
+def _file_name(excerpt_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", excerpt_id)
 
 
-def pop909_pieces(n: int, seconds: float):
-    import pretty_midi
+def _variants(piece: dict, index: int, fonts: list[str]):
+    """(font, degradation) per rendering: every font, each with its own degradation."""
+    if piece["piece"].startswith("legacy/"):  # the earlier set: as it was, shipped font, clean
+        return [("fluidr3", "clean")]
+    n = len(ar.DEGRADATIONS)
+    return [(font, ar.DEGRADATIONS[(index + 3 * k) % n]) for k, font in enumerate(fonts)]
 
+
+def render_all(args, data: Path) -> list[dict]:
+    """Render what the cache lacks; return the manifest rows of this configuration."""
+    cache = args.cache_dir
+    config = {"sets": sorted(args.sets), "quick": args.quick, "seconds": args.seconds,
+              "fonts": args.fonts, "version": 1}
+    digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:10]
+    plan_file = cache / f"plan-{digest}.json"
+    manifest = cache / "manifest.jsonl"
+    known = {}
+    if manifest.is_file():
+        for line in manifest.read_text().splitlines():
+            row = json.loads(line)
+            known[row["id"]] = row
+    if plan_file.is_file():
+        ids = json.loads(plan_file.read_text())["ids"]
+        if all(i in known and (cache / known[i]["file"]).is_file() for i in ids):
+            return [known[i] for i in ids]
+    cache.mkdir(parents=True, exist_ok=True)
+    fonts = {name: ar.font_path(name) for name in args.fonts}
+    missing = [k for k, v in fonts.items() if v is None]
+    if missing:
+        raise SystemExit(f"benchmark: soundfont(s) not installed: {', '.join(missing)}")
+    fonts["fluidr3"] = fonts.get("fluidr3") or ar.font_path("fluidr3")
     ids = []
-    for song in range(801, 910):
-        d = POP909 / f"{song:03d}"
-        key_lines = (d / "key_audio.txt").read_text().strip().splitlines() if d.is_dir() else []
-        if len(key_lines) == 1:
-            ids.append(song)
-    for song in ids[:n]:
-        d = POP909 / f"{song:03d}"
-        tonic, quality = (d / "key_audio.txt").read_text().split()[2].split(":")
-        key = f"{tonic} {'major' if quality == 'maj' else 'minor'}"
-        ann = np.loadtxt(d / "beat_midi.txt")
-        beats, downbeat_flags = ann[:, 0], ann[:, 2]
-        pm = pretty_midi.PrettyMIDI(str(d / f"{song:03d}.mid"))
-        start = beats[0]
-        end = start + seconds
-        # the PIANO track is the accompaniment, BRIDGE a counter-melody: order melody first
-        order = {"MELODY": 0, "BRIDGE": 1, "PIANO": 2}
-        pm.instruments.sort(key=lambda i: order.get(i.name.upper(), 1))
-        # a bass line: the lowest note of the PIANO track at each beat, an octave down
-        piano = pm.instruments[-1]
-        bass = pretty_midi.Instrument(program=33, name="bass")
-        for b0, b1 in zip(beats[:-1], beats[1:]):
-            if b0 >= end:
-                break
-            sounding = [x.pitch for x in piano.notes if x.start <= b0 + 0.05 and x.end > b0]
-            if sounding:
-                p = min(sounding)
-                while p >= 52:
-                    p -= 12
-                bass.notes.append(pretty_midi.Note(90, p, b0, b1 - 0.02))
-        pm.instruments.append(bass)
-        pm = _crop(pm, end)
-        sel = beats < end
-        yield {
-            "piece": f"pop909/{song:03d}",
-            "pm": pm,
-            "key": key,
-            "beats": beats[sel],
-            "downbeat_flags": downbeat_flags[sel],
-            "tempo": float(60.0 / np.median(np.diff(beats[sel]))),
-            "end": end,
-        }
+    with open(manifest, "a") as out:
+        for index, piece in enumerate(plan_pieces(args, data)):
+            for font, kind in _variants(piece, index, args.fonts):
+                excerpt_id = f"{piece['piece']}@{font}~{kind}"
+                ids.append(excerpt_id)
+                if excerpt_id in known and (cache / known[excerpt_id]["file"]).is_file():
+                    continue
+                t0 = time.perf_counter()
+                audio = ar.render(piece["pm"], font=fonts[font], mix=piece["mix"], seconds=piece["seconds"])
+                seed = int(hashlib.sha1(excerpt_id.encode()).hexdigest()[:8], 16)
+                audio, shift, ext = ar.degrade(audio, kind, seed=seed)
+                name = _file_name(excerpt_id) + ext
+                ar.write(cache / name, audio)
+                row = {
+                    "id": excerpt_id, "file": name, "set": piece["piece"].split("/")[0],
+                    "piece": piece["piece"], "font": font, "degradation": kind,
+                    "meter": piece["meter"], "beats_per_bar": piece["beats_per_bar"],
+                    "tempo": round(piece["tempo"], 4), "key": piece["key"],
+                    "beats": [round(float(b) + shift, 5) for b in piece["beats"]],
+                    "downbeats": [round(float(b) + shift, 5) for b in piece["downbeats"]],
+                }
+                known[excerpt_id] = row
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+                print(json.dumps({"rendered": excerpt_id, "seconds": round(time.perf_counter() - t0, 2)}),
+                      file=sys.stderr, flush=True)
+    plan_file.write_text(json.dumps({"config": config, "ids": ids}))
+    return [known[i] for i in ids]
 
 
-def chorale_pieces(n: int, seconds: float, seed: int = 0):
-    import pretty_midi
-    from music21 import corpus, key as m21key
+# --------------------------------------------------------------------------- systems
 
-    rng = np.random.default_rng(seed)
-    names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
-    count = 0
-    for path in sorted(corpus.getComposer("bach"), key=str)[200:]:  # a fixed slice, not hand-picked
-        if count >= n:
-            break
-        try:
-            score = corpus.parse(path)
-        except Exception:
-            continue
-        parts = score.parts
-        if len(parts) != 4:
-            continue
-        ks = score.flatten().getElementsByClass(m21key.KeySignature)
-        if not ks:
-            continue
-        sharps = ks[0].sharps
-        major_tonic = (7 * sharps) % 12
-        minor_tonic = (major_tonic + 9) % 12
-        bass_notes = list(parts[-1].flatten().notes)
-        if not bass_notes:
-            continue
-        last = bass_notes[-1]
-        final_pc = (last.pitches[0].midi if hasattr(last, "pitches") else last.pitch.midi) % 12
-        if final_pc == major_tonic:
-            key = f"{names[major_tonic]} major"
-        elif final_pc == minor_tonic:
-            key = f"{names[minor_tonic]} minor"
-        else:
-            continue
-        bpm = float(rng.uniform(60, 110))
-        spq = 60.0 / bpm
-        pm = pretty_midi.PrettyMIDI(initial_tempo=bpm)
-        for part in parts:
-            inst = pretty_midi.Instrument(program=0)
-            for nt in part.flatten().notes:
-                for p in nt.pitches:
-                    s = float(nt.offset) * spq
-                    end_time = s + float(nt.quarterLength) * spq
-                    inst.notes.append(pretty_midi.Note(80, p.midi, s, end_time))
-            pm.instruments.append(inst)
-        first = part.flatten().notes[0]
-        frac = (float(first.beat) - 1.0) % 1.0  # pickup by a fraction of a beat
-        end_score = pm.get_end_time()
-        end = min(seconds, end_score)
-        beats = np.arange(-frac, end_score / spq + 1) * spq
-        beats = beats[(beats >= 0) & (beats < end)]
-        # downbeat flags from the beat-in-bar of the notes is overkill: bars of 4 from beat 1
-        first_beat_in_bar = int(np.floor(float(first.beat)))
-        flags = np.array([(i + first_beat_in_bar - 1) % 4 == 0 for i in range(len(beats))], float)
-        count += 1
-        yield {
-            "piece": f"bach/{Path(str(path)).stem}",
-            "pm": _crop(pm, end),
-            "key": key,
-            "beats": beats,
-            "downbeat_flags": flags,
-            "tempo": bpm,
-            "end": end,
-        }
+
+def run_cinemuse(samples: np.ndarray) -> dict:
+    from cinemuse.analysis.audio import analyze_song
+
+    p = analyze_song(samples, ar.SR)
+    return {"tempo": float(p.tempo_bpm), "beats": np.asarray(p.beats), "downbeats": np.asarray(p.downbeats),
+            "key": p.key, "beats_per_bar": int(p.beats_per_bar)}
+
+
+def run_librosa(samples: np.ndarray) -> dict:
+    import librosa
+    import soxr
+
+    y = soxr.resample(samples.mean(axis=1), ar.SR, 22050)
+    tempo, beats = librosa.beat.beat_track(y=y, sr=22050, units="time")
+    return {"tempo": float(np.atleast_1d(tempo)[0]), "beats": np.asarray(beats), "downbeats": None,
+            "key": None, "beats_per_bar": None}
+
+
+SYSTEMS = {"cinemuse": run_cinemuse, "librosa": run_librosa}
+
+
+# --------------------------------------------------------------------------- metrics
 
 
 def tempo_accuracy(est: float, ref: float, *, tolerance: float = 0.04) -> tuple[bool, bool]:
-    """(Accuracy1, Accuracy2) hits for one piece."""
+    """(Accuracy1, Accuracy2) hits for one excerpt."""
     acc1 = abs(est - ref) <= tolerance * ref
     acc2 = any(abs(est - ref * f) <= tolerance * ref * f for f in (1, 2, 3, 1 / 2, 1 / 3))
     return bool(acc1), bool(acc2)
 
 
-def _source_means(rows, prefix: str) -> dict:
-    sel = [r for r in rows if r["piece"].startswith(prefix)]
-    out = {"pieces": len(sel)}
-    for key, name in (("key_mirex", "key_mirex_weighted"), ("tempo_acc2", "tempo_accuracy2"),
-                      ("beat_f", "beat_f_measure")):
-        out[name] = round(float(np.mean([r[key] for r in sel])), 4) if sel else None
+def score(row: dict, est: dict) -> dict:
+    """The metrics of one system on one excerpt (None where the system or set has no answer)."""
+    import mir_eval
+
+    ref_beats = mir_eval.beat.trim_beats(np.asarray(row["beats"], float))
+    acc1, acc2 = tempo_accuracy(est["tempo"], row["tempo"])
+    out = {"tempo": round(est["tempo"], 2), "tempo_acc1": acc1, "tempo_acc2": acc2,
+           "beat_f": round(float(mir_eval.beat.f_measure(ref_beats, mir_eval.beat.trim_beats(est["beats"]))), 4)}
+    ref_down = mir_eval.beat.trim_beats(np.asarray(row["downbeats"], float))
+    out["downbeat_f"] = None
+    if est["downbeats"] is not None and len(ref_down):
+        out["downbeat_f"] = round(float(mir_eval.beat.f_measure(
+            ref_down, mir_eval.beat.trim_beats(np.asarray(est["downbeats"], float)))), 4)
+    # meter: duple (2, 4; 6/8 counts 2 dotted-quarter beats) or triple, the distinction a cut needs
+    out["meter_ok"] = (None if est["beats_per_bar"] is None
+                       else (est["beats_per_bar"] % 3 == 0) == (row["beats_per_bar"] % 3 == 0))
+    out["key"], out["key_exact"], out["key_mirex"] = est["key"], None, None
+    if est["key"] is not None and row["key"] is not None:
+        weighted = float(mir_eval.key.weighted_score(row["key"], est["key"]))
+        out["key_exact"], out["key_mirex"] = weighted == 1.0, weighted
     return out
+
+
+METRICS = ("tempo_acc1", "tempo_acc2", "beat_f", "downbeat_f", "meter_ok", "key_exact", "key_mirex")
+
+
+def summarise(rows: list[dict], systems: list[str]) -> dict:
+    """Mean of each metric per system over the rows that have it."""
+    out = {"excerpts": len(rows)}
+    for system in systems:
+        means = {}
+        for m in METRICS:
+            vals = [float(r[system][m]) for r in rows if r[system][m] is not None]
+            means[m] = round(float(np.mean(vals)), 4) if vals else None
+        out[system] = means
+    return out
+
+
+def _targets_met(means: dict) -> dict:
+    return {m: (means[m] >= t if means.get(m) is not None else None) for m, t in TARGETS.items()}
+
+
+def report(results: list[dict], systems: list[str]) -> None:
+    """Summary lines: by set (with targets and the lead over each peer), degradation, font, overall."""
+    by = lambda key: sorted({r[key] for r in results})  # noqa: E731
+    set_means = {}
+    for s in by("set"):
+        summary = summarise([r for r in results if r["set"] == s], systems)
+        set_means[s] = summary
+        lead = {peer: {m: (round(summary["cinemuse"][m] - summary[peer][m], 4)
+                           if summary[peer][m] is not None else None) for m in ("tempo_acc1", "beat_f")}
+                for peer in systems if peer != "cinemuse"}
+        print(json.dumps({"summary": "by set", "set": s, **summary,
+                          "targets_met": _targets_met(summary["cinemuse"]), "cinemuse_lead": lead}), flush=True)
+    for key in ("degradation", "font"):
+        for v in by(key):
+            print(json.dumps({"summary": f"by {key}", key: v,
+                              **summarise([r for r in results if r[key] == v], systems)}), flush=True)
+    overall = summarise(results, systems)
+    macro = {system: {m: (round(float(np.mean(vals)), 4) if (vals := [
+        sm[system][m] for sm in set_means.values() if sm[system][m] is not None]) else None)
+        for m in METRICS} for system in systems}
+    print(json.dumps({"summary": "overall", **overall, "mean_over_sets": macro, "targets": TARGETS,
+                      "targets_met": _targets_met(overall["cinemuse"])}), flush=True)
+
+
+# --------------------------------------------------------------------------- speed
+
+
+def speed(args, data: Path) -> None:
+    """A 4-minute song (a held-out POP909 song, FluidR3) analysed after start-up: the CLI's
+    whole job (decode, analysis, tags) and the analysis of decoded samples alone."""
+    from cinemuse.analysis.audio import analyze_song
+    from cinemuse.io.audio import read_audio
+    from cinemuse.pipelines.analyze import analyze_file
+
+    path = args.cache_dir / "speed-pop909-240s.flac"
+    if not path.is_file():
+        import pretty_midi
+
+        songs = sets.pop909_heldout(data)
+        pms = [pretty_midi.PrettyMIDI(str(s / f"{s.name}.mid")) for s in songs[:3]]
+        pm = max(pms, key=lambda m: m.get_end_time())  # the longest of the first three
+        pm = sets.excerpt(pm, 0.0, 240.0)
+        ar.write(path, ar.render(pm, font=ar.font_path("fluidr3"), mix="piano", seconds=240.0)[: 240 * ar.SR])
+    samples = read_audio(path, sample_rate=ar.SR)
+    analyze_file(path)  # start-up: imports, the tagger's session, numba caches
+    walls, cpus, alone = [], [], []
+    for _ in range(args.speed_runs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        analyze_file(path)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+        t0 = time.perf_counter()
+        analyze_song(samples, ar.SR)
+        alone.append(time.perf_counter() - t0)
+    print(json.dumps({
+        "summary": "speed", "audio_seconds": round(len(samples) / ar.SR, 1),
+        "analyze_file_wall_median": round(float(np.median(walls)), 3),
+        "analyze_file_cpu_median": round(float(np.median(cpus)), 3),
+        "analysis_only_wall_median": round(float(np.median(alone)), 3),
+        "runs": args.speed_runs, "target_wall": 1.5,
+        "target_met": bool(np.median(walls) <= 1.5), "threads": os.cpu_count(),
+    }), flush=True)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def evaluate(manifest: list[dict], args) -> list[dict]:
+    from cinemuse.io.audio import read_audio
+
+    systems = ["cinemuse", *args.peers]
+    warm = read_audio(args.cache_dir / manifest[0]["file"], sample_rate=ar.SR)
+    for system in systems:  # JIT caches and imports outside the timings
+        SYSTEMS[system](warm)
+    results = []
+    for row in manifest:
+        samples = read_audio(args.cache_dir / row["file"], sample_rate=ar.SR)
+        out = {k: row[k] for k in ("id", "set", "font", "degradation", "meter", "tempo", "key")}
+        for system in systems:
+            t0 = time.perf_counter()
+            est = SYSTEMS[system](samples)
+            out[system] = {**score(row, est), "seconds": round(time.perf_counter() - t0, 3)}
+        results.append(out)
+        print(json.dumps(out), flush=True)
+    return results
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pop909", type=int, default=24)
-    parser.add_argument("--chorales", type=int, default=12)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--quick", action="store_true", help="a small set for development (~60 excerpts)")
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
+    parser.add_argument("--seconds", type=float, default=25.0, help="excerpt length (not the legacy set's)")
+    parser.add_argument("--fonts", nargs="+", choices=("fluidr3", "musescore", "timgm6mb"), default=None)
+    parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS))
+    parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "cinemuse-bench" / "analyze")
+    parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--speed-runs", type=int, default=5)
     add_data_dir_argument(parser)
     args = parser.parse_args(argv)
-    global POP909
-    POP909 = data_dir(args.data_dir) / "music" / "pop909"
-
-    import mir_eval
-
-    from cinemuse.analysis.audio import analyze_song
-    from cinemuse.music.render import render_midi
-
-    rows = []
-    pieces = list(pop909_pieces(args.pop909, args.seconds)) if POP909.is_dir() else []
-    pieces += list(chorale_pieces(args.chorales, args.seconds))
-    for i, piece in enumerate(pieces):
-        arrangement = ARRANGEMENTS[i % len(ARRANGEMENTS)]
-        pm = _arrange(piece["pm"], arrangement, beats=piece["beats"],
-                      downbeat_flags=piece["downbeat_flags"], end=piece["end"])
-        audio = render_midi(pm, sample_rate=SR, style=arrangement[3])
-        audio = audio[: int((piece["end"] + 1.0) * SR)]
-        t0 = time.perf_counter()
-        profile = analyze_song(audio, SR)
-        seconds = time.perf_counter() - t0
-        ref_beats = mir_eval.beat.trim_beats(np.asarray(piece["beats"]))
-        est_beats = mir_eval.beat.trim_beats(profile.beats)
-        beat_f = float(mir_eval.beat.f_measure(ref_beats, est_beats))
-        acc1, acc2 = tempo_accuracy(profile.tempo_bpm, piece["tempo"])
-        key_weighted = float(mir_eval.key.weighted_score(piece["key"], profile.key))
-        row = {
-            "piece": piece["piece"],
-            "arrangement": arrangement[0],
-            "ref_key": piece["key"],
-            "est_key": profile.key,
-            "key_confidence": round(profile.key_confidence, 3),
-            "key_exact": profile.key == piece["key"] or key_weighted == 1.0,
-            "key_mirex": key_weighted,
-            "ref_tempo": round(piece["tempo"], 2),
-            "est_tempo": round(profile.tempo_bpm, 2),
-            "tempo_acc1": acc1,
-            "tempo_acc2": acc2,
-            "beat_f": round(beat_f, 4),
-            "analysis_seconds": round(seconds, 3),
-            "audio_seconds": round(len(audio) / SR, 2),
-        }
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-
-    def mean(key):
-        return round(float(np.mean([r[key] for r in rows])), 4) if rows else None
-
-    summary = {
-        "summary": "analyze accuracy",
-        "pieces": len(rows),
-        "key_exact": mean("key_exact"),
-        "key_mirex_weighted": mean("key_mirex"),
-        "tempo_accuracy1": mean("tempo_acc1"),
-        "tempo_accuracy2": mean("tempo_acc2"),
-        "beat_f_measure": mean("beat_f"),
-        "targets": {"key_mirex_weighted": 0.8, "tempo_accuracy2": 0.9, "beat_f_measure": 0.85},
-        "by_source": {src: _source_means(rows, src) for src in ("pop909", "bach")},
-    }
-    summary["targets_met"] = bool(
-        rows and summary["key_mirex_weighted"] >= 0.8 and summary["tempo_accuracy2"] >= 0.9
-        and summary["beat_f_measure"] >= 0.85
-    )
-    print(json.dumps(summary), flush=True)
+    args.fonts = args.fonts or ar.default_fonts()
+    args.cache_dir = args.cache_dir.expanduser()
+    data = data_dir(args.data_dir)
+    manifest = render_all(args, data)
+    if args.render_only:
+        return 0
+    results = evaluate(manifest, args)
+    report(results, ["cinemuse", *args.peers])
+    if not args.no_speed:
+        speed(args, data)
     return 0
 
 

@@ -87,6 +87,21 @@ def test_an_sf2_passes_through_unchanged():
     assert soundfont.sf3_to_sf2(sf2) is sf2
 
 
+def test_an_odd_chunk_without_its_pad_byte_is_read():
+    """MuseScore writes odd-sized RIFF lists unpadded (MuseScore_General_Lite.sf3 does)."""
+    def chunk(cid: bytes, body: bytes, pad: bool) -> bytes:
+        return cid + struct.pack("<I", len(body)) + body + (b"\0" if pad and len(body) & 1 else b"")
+
+    eos = struct.pack("<20sIIIIIBbHH", b"EOS", 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    for pad in (True, False):
+        info = chunk(b"LIST", b"INFO" + chunk(b"INAM", b"odd", pad), pad)  # 15 bytes: odd
+        sdta = chunk(b"LIST", b"sdta" + chunk(b"smpl", b"\0" * 8, pad), pad)
+        pdta = chunk(b"LIST", b"pdta" + chunk(b"shdr", eos, pad), pad)
+        body = b"sfbk" + info + sdta + pdta
+        sf2 = b"RIFF" + struct.pack("<I", len(body)) + body
+        assert soundfont.sf3_to_sf2(sf2) is sf2  # found all three lists; nothing to decode
+
+
 def test_not_a_soundfont_is_refused(tmp_path):
     with pytest.raises(ValueError, match="not a SoundFont"):
         soundfont.sf3_to_sf2(b"RIFF\0\0\0\0WAVEfmt ")

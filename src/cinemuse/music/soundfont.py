@@ -115,7 +115,9 @@ def _chunks(data: bytes, start: int, end: int):
     while pos + 8 <= end:
         cid, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
         yield cid, pos + 8, pos + 8 + size
-        pos += 8 + size + (size & 1)
+        # RIFF pads odd chunks to even length, but some writers (MuseScore's SF3s) do not:
+        # skip the pad byte only where there is one
+        pos += 8 + size + (size & 1 and pos + 8 + size < end and data[pos + 8 + size] == 0)
 
 
 def _chunk(cid: bytes, payload: bytes) -> bytes:
