@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "ScoreOptions": "cinemuse.pipelines.score",
     "ScoreResult": "cinemuse.pipelines.score",
     "FolderResult": "cinemuse.pipelines.score",
+    "scored_video_name": "cinemuse.pipelines.naming",
     "compose": "cinemuse.pipelines.compose",
     "build_cue": "cinemuse.pipelines.compose",
     "ComposeResult": "cinemuse.pipelines.compose",

@@ -478,13 +478,11 @@ def _check_score_inputs(video: Path, out: Path, opts: ScoreOptions):
 
 def default_output(video: str | os.PathLike, folder: str | os.PathLike | None = None, *,
                    suffix: str = "_scored") -> Path:
-    """``VIDEO_scored.mp4`` (in ``folder``, default the video's), or ``.mov`` / ``.mkv`` when the
-    video's picture cannot be copied into MP4 as it is (ProRes, FFV1...)."""
-    from cinemuse.io.video import copy_container_for
+    """``VIDEO_scored.mp4`` (``.mov``/``.mkv`` when MP4 cannot hold the picture): see
+    :func:`cinemuse.pipelines.naming.scored_video_name`."""
+    from cinemuse.pipelines.naming import scored_video_name
 
-    video = Path(video)
-    folder = video.parent if folder is None else Path(folder)
-    return folder / f"{video.stem}{suffix}{copy_container_for(video)}"
+    return scored_video_name(video, folder, suffix=suffix)
 
 
 def _read_picture(video: Path, progress: Progress, timings: dict[str, float]):
@@ -650,13 +648,15 @@ def score_folder(
 
 def _options_for(video: Path, opts: ScoreOptions) -> ScoreOptions:
     """One video's options in a folder run: each extra output goes into its folder."""
+    from cinemuse.pipelines.naming import per_input_name
+
     per = {}
     for attr, ext in (("audio_out", ".wav"), ("midi_out", ".mid"), ("stems_dir", ""), ("cue_sheet", "")):
         base = getattr(opts, attr)
         if base is not None:
-            per[attr] = Path(base) / (video.stem + ext)
+            per[attr] = per_input_name(base, video, ext)
             per[attr].parent.mkdir(parents=True, exist_ok=True)
     for attr in ("timeline", "markers"):  # the name's extension is the format: one file per video beside it
         if getattr(opts, attr):
-            per[attr] = tuple(p.parent / (video.stem + p.suffix) for p in getattr(opts, attr))
+            per[attr] = tuple(per_input_name(p.parent, video, p.suffix) for p in getattr(opts, attr))
     return replace(opts, **per)

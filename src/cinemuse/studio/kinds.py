@@ -143,7 +143,9 @@ def run_score(inputs, options, out_dir: Path, stem: str, progress) -> dict:
         timeline=[out_dir / f"{stem}_timeline{ext}" for ext in EDITOR_TIMELINES],
         markers=[out_dir / f"{stem}_resolve_markers.edl", out_dir / f"{stem}_markers.csv"],
     )
-    summary = cinemuse.score_video(_named(inputs[0], stem), out_dir / f"{stem}_scored.mp4", opts,
+    # .mp4, or .mov/.mkv for a picture MP4 cannot hold (ProRes, FFV1): named as the CLI names it
+    scored = cinemuse.scored_video_name(inputs[0], out_dir, stem=stem)
+    summary = cinemuse.score_video(_named(inputs[0], stem), scored, opts,
                                    progress=progress).to_dict()
     record = json.loads(cues.with_name(cues.name + ".json").read_text())
     summary["cues"] = {k: record[k] for k in ("duration", "frames", "tempo", "meter",
