@@ -345,6 +345,8 @@ CASES: list[Case] = [
          r"unknown format \.xyz", "{out}/s.xyz", inputs=("photo",)),
     Case("demo-output-txt", 8, ("demo", "-o", "{out}/d.txt"), r"unknown format \.txt",
          "{out}/d.txt"),
+    Case("demo-cue-sheet-exists", 8, ("demo", "-o", "{out}/d.mp4", "--cue-sheet", "{out}/d"),
+         EXISTS, "{out}/d.json", setup=_existing("d.json")),
     Case("compose-output-unknown-format", 8, ("compose", "-o", "{out}/a.xyz"),
          r"unknown output format", "{out}/a.xyz"),
     Case("batch-output-is-a-file", 8, ("batch", "cover", S, "-o", S), r"is not a folder", S,

@@ -29,8 +29,9 @@ def run(args: argparse.Namespace, progress) -> dict:
     import tempfile
     from pathlib import Path
 
-    from cinemuse.io.atomic import check_output_path
+    from cinemuse.io.atomic import OutputSet
     from cinemuse.pipelines.demo import demo_edit, frame_times
+    from cinemuse.pipelines.score import cue_sheet_paths
     import cinemuse
     from cinemuse.io.video import write_video
 
@@ -39,7 +40,12 @@ def run(args: argparse.Namespace, progress) -> dict:
     if not 4.0 <= args.length <= 60.0:
         raise UsageError("--length must be between 4 and 60 seconds")
     out = Path(args.output)
-    check_output_path(out, force=args.force)  # refuse before any work
+    # every output checked before the demo video is made (score_video checks them again)
+    outputs = OutputSet(force=args.force)
+    outputs.add(out, what="-o", formats=(".mp4", ".mov", ".m4v", ".mkv"))
+    if args.cue_sheet:
+        for p in cue_sheet_paths(Path(args.cue_sheet)):
+            outputs.add(p, what="--cue-sheet")
     fps = 25
     edit = demo_edit(size=(640, 360), seed=0, length=args.length)
     times = frame_times(edit.duration, fps=fps)
