@@ -26,6 +26,7 @@ from typing import Callable
 NO_FONT_HAS = "\U0010FFFD"  # plane-16 private use: no font draws it
 LONG = "n" * 300  # a 300-byte file name (file systems allow 255)
 NOT_UTF8 = "out\udcff"  # the bytes b"out\xff" as Python hands them over
+TIMEOUT = 600  # s per case: a 5 s compose takes ~2 s of CPU, but the machine may be shared
 
 # --------------------------------------------------------------------------- inputs
 
@@ -463,9 +464,13 @@ def run_case(case: Case, root: Path) -> dict:
                **{k: _fill(v, work) for k, v in case.env.items()}}
         before = snapshot(work)
         quiet = [] if "--quiet" in argv else ["--quiet"]
-        proc = subprocess.run([sys.executable, "-m", "cinemuse", *args, *quiet], cwd=work / "out",
-                              capture_output=True, text=True, timeout=300, env=env,
-                              errors="replace")
+        try:
+            proc = subprocess.run([sys.executable, "-m", "cinemuse", *args, *quiet],
+                                  cwd=work / "out", capture_output=True, text=True,
+                                  timeout=TIMEOUT, env=env, errors="replace")
+        except subprocess.TimeoutExpired:
+            return {"problems": [f"no answer within {TIMEOUT} s"], "argv": argv, "exit": None,
+                    "stderr": ""}
         after = snapshot(work)
     finally:
         if case.teardown:
