@@ -9,12 +9,11 @@ features, each its own function: loudness, rhythm, key, timbre, sections, mood, 
 
 Methods, and where they come from
 ---------------------------------
-* Beats and tempo: onset strength on a log-mel spectrogram and dynamic-programming beat
-  tracking (Ellis 2007, "Beat tracking by dynamic programming", JNMR 36(1)); tempo from the
-  averaged onset autocorrelation with a log-normal prior around 100 BPM; a fast tempo is
-  halved when the bass / kick pulse is stronger at the slower level.
-* Downbeats: the bar phase and metre (3 or 4 beats) that best line up with harmonic change
-  and bass onsets, the two cues Goto (2001, JNMR 30(2)) showed mark bar starts in pop music.
+* Tempo, beats, metre and downbeats: :mod:`cinemuse.analysis.rhythm` (the tempo's metrical
+  level from the onset periodicities with a tempo prior and an events-per-beat prior;
+  dynamic-programming beat tracking, Ellis 2007, "Beat tracking by dynamic programming",
+  JNMR 36(1); the bar length 2, 3 or 4 and its phase from harmony, bass and drum cues, Goto
+  2001, JNMR 30(2); ``meter`` "4/4", "3/4", "2/4" or "6/8").
 * Key: log-frequency chroma from a long-window STFT (2.7 Hz bins), tuning-corrected,
   averaged over the song with the bass register weighted extra (the bass states the root),
   correlated with the 24 rotations of the Albrecht & Shanahan (2013, Music Perception 31(1))
@@ -121,6 +120,9 @@ class SongProfile:
     chroma: np.ndarray = field(repr=False)  # (12, n_slices) chroma 0..1, beat-synchronous
     chroma_mean: np.ndarray = field(repr=False)  # (12,) song-average chroma 0..1
     tags: Any = field(default=None, repr=False)  # analysis.tags.SongTags, set by the pipeline
+    # the time signature the beats and downbeats imply: "4/4", "3/4", "2/4" or "6/8" (then
+    # the beats are dotted quarters, beats_per_bar 2); downbeats are the first beats of bars
+    meter: str = "4/4"
 
     def to_dict(self, *, arrays: bool = False) -> dict[str, Any]:
         """Plain JSON-able dict; ``arrays=True`` also includes the drawing summaries."""
@@ -133,6 +135,7 @@ class SongProfile:
             "key_confidence": round(self.key_confidence, 3),
             "loudness_lufs": round(self.loudness_lufs, 2),
             "beats_per_bar": self.beats_per_bar,
+            "meter": self.meter,
             "beats": r3(self.beats),
             "downbeats": r3(self.downbeats),
             "brightness_hz": round(self.brightness_hz, 1),
@@ -211,40 +214,6 @@ def estimate_key(
 def key_name(tonic: int, mode: str) -> str:
     """``key_name(6, "minor") -> "F# minor"``."""
     return f"{PITCH_NAMES[tonic % 12]} {mode}"
-
-
-def estimate_downbeats(
-    beats: np.ndarray, *, harmonic_change: np.ndarray, bass_onset: np.ndarray,
-    metres: tuple[int, ...] = (4, 3),
-) -> tuple[np.ndarray, int]:
-    """Pick the metre and bar phase whose first beats carry the most harmonic change and bass.
-
-    Parameters
-    ----------
-    beats : (n,) beat times, seconds
-    harmonic_change : (n,) chroma change arriving at each beat (>= 0)
-    bass_onset : (n,) low-frequency onset strength at each beat (>= 0)
-
-    Returns
-    -------
-    downbeats : (n_bars,) seconds
-    beats_per_bar : int
-    """
-    n = len(beats)
-    if n < 8:
-        return beats[:1].copy(), 4
-    z = lambda a: (a - a.mean()) / (a.std() + 1e-9)  # noqa: E731
-    score_per_beat = z(harmonic_change) + 0.5 * z(bass_onset)
-    best = (-np.inf, 4, 0)
-    for metre in metres:
-        for phase in range(metre):
-            on = score_per_beat[phase::metre].mean()
-            # 4/4 is the default in the music this tool meets; 3 must win clearly
-            bonus = 0.0 if metre == 4 else -0.15
-            if on + bonus > best[0]:
-                best = (on + bonus, metre, phase)
-    _, metre, phase = best
-    return beats[phase::metre].copy(), metre
 
 
 def _section_labels(features: np.ndarray, bounds: np.ndarray) -> list[str]:
@@ -329,7 +298,8 @@ def profile_from_features(f: SongFeatures, *, progress: Progress = SILENT) -> So
         st.advance()
         key = _key(f)
         st.advance()
-        rhythm.update(_downbeats(f, rhythm["beats"], rhythm["beat_frames"], key["chroma_n"]))
+        rhythm.update(_downbeats(f, rhythm["beats"], rhythm["beat_frames"], key["chroma_n"],
+                                 rhythm["division"]))
         timbre = _timbre(f, rhythm["onsets"], loud)
         st.advance()
         sections = _sections(f, rhythm, key["chroma_n"], timbre["energy"], timbre["curve_times"])
@@ -345,6 +315,7 @@ def profile_from_features(f: SongFeatures, *, progress: Progress = SILENT) -> So
         beats=np.asarray(rhythm["beats"], dtype=np.float64),
         downbeats=np.asarray(rhythm["downbeats"], dtype=np.float64),
         beats_per_bar=int(rhythm["beats_per_bar"]),
+        meter=rhythm["meter"],
         key=key_name(key["tonic"], key["mode"]),
         tonic=int(key["tonic"]),
         mode=key["mode"],
@@ -380,19 +351,22 @@ def _loudness(f: SongFeatures) -> dict:
 
 
 def _rhythm(f: SongFeatures) -> dict:
-    """Tempo, beat times (and frames), and onset frames."""
+    """Tempo, beat times (and frames), onset frames and the beat's subdivision (2 or 3)."""
     from cinemuse.analysis import audio_dsp as dsp
+    from cinemuse.analysis import rhythm
 
     sr = ANALYSIS_SR
-    tempo = dsp.estimate_tempo(f.onset, sr=sr, hop_length=HOP)
-    tempo = dsp.bass_metrical_level(tempo, f.onset_low, sr=sr, hop_length=HOP)
+    onsets = dsp.onset_frames(f.onset, sr=sr, hop_length=HOP)
+    balanced = rhythm.balanced_envelope(f.onset_bands)
+    tempo = rhythm.estimate_tempo(balanced, events_per_second=len(onsets) / f.duration,
+                                  sr=sr, hop_length=HOP)
     beat_frames = dsp.track_beats(f.onset, tempo_bpm=tempo, sr=sr, hop_length=HOP)
     beats = beat_frames * HOP / sr
     if len(beats) >= 4:
         # the median inter-beat interval of the tracked beats is the tempo we report
         tempo = float(60.0 / np.median(np.diff(beats)))
-    onsets = dsp.onset_frames(f.onset, sr=sr, hop_length=HOP)
-    return {"tempo": float(tempo), "beats": beats, "beat_frames": beat_frames, "onsets": onsets}
+    return {"tempo": float(tempo), "beats": beats, "beat_frames": beat_frames, "onsets": onsets,
+            "division": rhythm.subdivision(f.onset, beat_frames)}
 
 
 def _key(f: SongFeatures) -> dict:
@@ -427,19 +401,31 @@ def _chroma_times(f: SongFeatures) -> np.ndarray:
     return np.arange(f.chroma.shape[1]) * CHROMA_HOP / ANALYSIS_SR
 
 
-def _downbeats(f: SongFeatures, beats: np.ndarray, beat_frames: np.ndarray,
-               chroma_n: np.ndarray) -> dict:
-    """Bar starts and metre from harmonic change and bass onsets at the beats."""
-    if len(beats) < 8:
-        return {"downbeats": beats[:1].copy(), "beats_per_bar": 4}
-    beat_chroma = _beat_sync(chroma_n, _chroma_times(f), beats)[:, 1:]  # column i: beat i..i+1
+def _chroma_change(chroma: np.ndarray, times: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """1 - cosine between the chroma of each beat and of the beat before, (n_beats,)."""
+    beat_chroma = _beat_sync(chroma, times, beats)[:, 1:]  # column i: beat i..i+1
     unit = beat_chroma / (np.linalg.norm(beat_chroma, axis=0, keepdims=True) + 1e-9)
-    change = np.r_[0.0, 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)]
-    low = f.onset_low
-    bass_on = np.array([low[max(b - 2, 0): b + 3].max() for b in beat_frames])
-    downbeats, beats_per_bar = estimate_downbeats(beats, harmonic_change=change,
-                                                  bass_onset=bass_on)
-    return {"downbeats": downbeats, "beats_per_bar": beats_per_bar}
+    return np.r_[0.0, 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)]
+
+
+def _downbeats(f: SongFeatures, beats: np.ndarray, beat_frames: np.ndarray,
+               chroma_n: np.ndarray, division: int = 2) -> dict:
+    """Bar starts and metre from harmony, bass and drum cues at the beats (analysis.rhythm)."""
+    from cinemuse.analysis import rhythm
+
+    if len(beats) < 8:
+        return {"downbeats": beats[:1].copy(), "beats_per_bar": 4, "meter": "4/4"}
+    times = _chroma_times(f)
+    bass = f.bass_chroma / (f.bass_chroma.max() + 1e-9) if f.bass_chroma.size else chroma_n
+
+    def near_beats(env: np.ndarray) -> np.ndarray:  # strongest onset within +-2 frames
+        return np.array([env[max(b - 2, 0): b + 3].max() for b in beat_frames])
+
+    cues = {"harmony": _chroma_change(chroma_n, times, beats),
+            "bass_note": _chroma_change(bass, times, beats),
+            "bass_onset": near_beats(f.onset_low), "snare": near_beats(f.onset_bands[-1])}
+    downbeats, beats_per_bar, meter = rhythm.estimate_meter(beats, cues, beat_division=division)
+    return {"downbeats": downbeats, "beats_per_bar": beats_per_bar, "meter": meter}
 
 
 def _timbre(f: SongFeatures, onsets: np.ndarray, loud: dict) -> dict:

@@ -144,55 +144,6 @@ def tempo_salience(envelope: np.ndarray, *, sr: int, hop_length: int,
     return bpms, salience
 
 
-def estimate_tempo(envelope: np.ndarray, *, sr: int, hop_length: int,
-                   prior_bpm: float = 100.0, prior_octaves: float = 1.0) -> float:
-    """Tempo (BPM) = the tempogram peak weighted by a log-normal prior around ``prior_bpm``.
-
-    The prior (as in librosa and Ellis 2007) picks the metrical level listeners tap most
-    often when several levels are equally periodic.  Harmonic support from 2x and 0.5x the
-    lag is added so a real beat period beats its half or double.
-    """
-    bpms, sal = tempo_salience(envelope, sr=sr, hop_length=hop_length)
-    valid = (bpms >= 30) & (bpms <= 300)
-    sal = np.maximum(sal, 0)
-    lags = np.arange(1, len(sal) + 1)
-    support = sal.copy()
-    for factor, w in ((2, 0.5), (3, 0.25), (4, 0.25)):
-        idx = lags * factor - 1
-        ok = idx < len(sal)
-        support[ok] += w * sal[idx[ok]]
-    prior = np.exp(-0.5 * (np.log2(bpms / prior_bpm) / prior_octaves) ** 2)
-    score = np.where(valid, support * prior, -np.inf)
-    best = int(np.argmax(score))
-    # parabolic interpolation of the peak for sub-lag precision
-    if 0 < best < len(score) - 1 and np.isfinite(score[best - 1]) and np.isfinite(score[best + 1]):
-        a, b, c = score[best - 1], score[best], score[best + 1]
-        denom = a - 2 * b + c
-        shift = 0.5 * (a - c) / denom if denom != 0 else 0.0
-        lag = lags[best] + float(np.clip(shift, -0.5, 0.5))
-    else:
-        lag = float(lags[best])
-    return float(60.0 * sr / (hop_length * lag))
-
-
-def bass_metrical_level(tempo_bpm: float, low_envelope: np.ndarray, *, sr: int,
-                        hop_length: int, min_bpm_to_halve: float = 95.0) -> float:
-    """Halve a fast tempo when the bass / kick pulse is stronger at twice the period.
-
-    Accompaniment often runs in eighth notes, so the full-band onsets peak at twice the
-    beat rate; the bass and kick mark the beat itself (Goto 2001).  ``low_envelope`` is
-    the onset strength of the low bands (below ~250 Hz).
-    """
-    if tempo_bpm <= min_bpm_to_halve:
-        return tempo_bpm
-    bpms, sal = tempo_salience(low_envelope, sr=sr, hop_length=hop_length)
-    lag = 60.0 * sr / (hop_length * tempo_bpm)
-    i1, i2 = int(round(lag)) - 1, int(round(2 * lag)) - 1
-    if i2 >= len(sal) or i1 < 0:
-        return tempo_bpm
-    return tempo_bpm / 2 if sal[i2] > sal[i1] else tempo_bpm
-
-
 def track_beats(envelope: np.ndarray, *, tempo_bpm: float, sr: int, hop_length: int,
                 tightness: float = 100.0) -> np.ndarray:
     """Dynamic-programming beat tracker (Ellis 2007), beat frame indices.

@@ -1,0 +1,88 @@
+"""Tempo level, beats through drift and breaks, metre and downbeats on songs with known truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cinemuse.analysis import rhythm
+from cinemuse.analysis.audio import analyze_song
+from tests.analysis.song_signals import SR, beat_song
+
+mir_eval = pytest.importorskip("mir_eval")
+
+
+def f_measure(reference: np.ndarray, estimated: np.ndarray) -> float:
+    return mir_eval.beat.f_measure(mir_eval.beat.trim_beats(np.asarray(reference, float)),
+                                   mir_eval.beat.trim_beats(np.asarray(estimated, float)))
+
+
+def within(estimated: float, truth: float, tolerance: float = 0.04) -> bool:
+    return abs(estimated - truth) <= tolerance * truth
+
+
+@pytest.mark.parametrize("bpm, kwargs", [
+    (110.0, {}),                          # the pop style read 2/3 of this (73.8) before
+    (105.0, {"chords": False}),           # a drum groove: its half-note pulse is stronger
+    (64.0, {"drums": False}),             # a ballad: eighths between slow beats
+    (140.0, {"beats_per_bar": 3}),
+    (70.0, {"beats_per_bar": 2, "division": 3}),  # 6/8: dotted quarters, not 105 quarters
+])
+def test_tempo_is_the_annotated_level(bpm, kwargs):
+    beats = np.arange(0.0, 24.0, 60.0 / bpm)
+    profile = analyze_song(beat_song(beats, **kwargs), SR)
+    assert within(profile.tempo_bpm, bpm), profile.tempo_bpm
+    assert f_measure(beats, profile.beats) > 0.9
+
+
+def test_beats_follow_a_drift_and_hold_phase_across_a_break():
+    intervals = 60.0 / np.linspace(96.0, 112.0, 80)  # a performer speeding up by 17 %
+    beats = np.cumsum(np.r_[0.0, intervals])[:72]
+    y = beat_song(beats)
+    y[int(16 * SR): int(19 * SR)] = 0.0  # 3 s of silence, beats go on after it
+    profile = analyze_song(y, SR)
+    after = beats[beats > 19.5]
+    assert f_measure(beats, profile.beats) > 0.9
+    assert f_measure(after, profile.beats[profile.beats > 19.5]) > 0.9
+
+
+@pytest.mark.parametrize("bpm, beats_per_bar, division, meter, drums", [
+    (110.0, 4, 2, "4/4", True),
+    (120.0, 3, 2, "3/4", False),   # a waltz without drums: harmony and bass only
+    (140.0, 3, 2, "3/4", True),
+    (60.0, 2, 3, "6/8", False),
+])
+def test_meter_and_downbeats(bpm, beats_per_bar, division, meter, drums):
+    beats = np.arange(0.0, 30.0, 60.0 / bpm)
+    song = beat_song(beats, beats_per_bar=beats_per_bar, division=division, drums=drums)
+    profile = analyze_song(song, SR)
+    assert (profile.meter, profile.beats_per_bar) == (meter, beats_per_bar)
+    assert f_measure(beats[::beats_per_bar], profile.downbeats) > 0.8
+    assert profile.to_dict()["meter"] == meter
+
+
+def test_estimate_meter_finds_the_bar_of_planted_cues():
+    rng = np.random.default_rng(1)
+    beats = np.arange(60) * 0.5
+    for bar, phase in ((3, 1), (4, 2), (4, 0)):
+        harmony = rng.random(60) * 0.3
+        harmony[phase::bar] += 1.0
+        cues = {"harmony": harmony, "bass_note": harmony.copy(), "bass_onset": rng.random(60),
+                "snare": rng.random(60)}
+        downbeats, beats_per_bar, meter = rhythm.estimate_meter(beats, cues)
+        assert beats_per_bar == bar and meter == f"{bar}/4"
+        assert np.allclose(downbeats, beats[phase::bar])
+
+
+def test_pulse_profile_tells_halves_from_thirds():
+    period = 30.0
+    env = np.zeros(3000)
+    env[::30] = 1.0
+    env[15::30] = 0.5  # an eighth between the beats
+    on, half, third = rhythm.pulse_profile(env, period)
+    assert half > 2 * third and half < on
+    env = np.zeros(3000)
+    env[::30] = 1.0
+    env[10::30] = env[20::30] = 0.5  # triplets
+    on, half, third = rhythm.pulse_profile(env, period)
+    assert third > 2 * half
