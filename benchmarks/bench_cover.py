@@ -5,7 +5,9 @@
    excerpt is rendered twice with cinemuse's synthesiser: *fast major* (as written, at
    1.35x the written tempo) and *slow minor* (3rd, 6th and 7th degrees lowered to the
    parallel minor, at 0.7x the tempo).  Both are analysed and drawn with the same look and
-   seed (looks cycle over the pairs).  Prediction: the fast-major cover is lighter (CIELAB
+   seed (looks cycle over the pairs).  Each rendering is tagged by the musicnn taggers as
+   ``cinemuse cover`` does (``--no-tags``: untagged, as before the genre mapping), so its
+   genre nudges the palette (see :mod:`cinemuse.vision.cover`).  Prediction: the fast-major cover is lighter (CIELAB
    L*), more saturated (C*ab) and yellower (b*) than the slow-minor one.  Reported: the share
    of pairs in the predicted direction and the mean differences.
 2. Distances: covers of different songs vs variants (seeds) of the same song, in two
@@ -151,6 +153,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--no-tags", action="store_true", help="covers without the genre mapping")
     parser.add_argument("--timing-only", action="store_true",
                         help="only the 4-minute timing (run it without nice: it measures wall time)")
     add_data_dir_argument(parser)
@@ -161,6 +164,7 @@ def main(argv=None) -> int:
         args.pairs = 0
 
     from cinemuse.analysis.audio import analyze_song
+    from cinemuse.analysis.tags import tag_song
     from cinemuse.music.render import render_midi
     from cinemuse.vision.cover import draw_cover
     from cinemuse.vision.cover_looks import LOOKS
@@ -176,9 +180,11 @@ def main(argv=None) -> int:
             pm = excerpt(song, seconds=args.seconds, tempo_factor=factor, minor_tonic=minor)
             audio = render_midi(pm, sample_rate=SR, style="piano")
             profile = analyze_song(audio, SR)
+            if not args.no_tags:
+                profile.tags = tag_song(audio, SR)
             cover = draw_cover(profile, look=look, seed=k, width=args.size, height=args.size)
             stats[name] = lab_stats(cover.image)
-            row[name] = {"key": profile.key, "tempo_bpm": round(profile.tempo_bpm, 1),
+            row[name] = {"key": profile.key, "tempo_bpm": round(profile.tempo_bpm, 1), "genre": cover.genre,
                          "valence": round(profile.valence, 3),
                          "arousal": round(profile.arousal, 3),
                          **{s: round(v, 2) for s, v in stats[name].items()}}
@@ -190,7 +196,7 @@ def main(argv=None) -> int:
         print(json.dumps(row), flush=True)
 
     n = len(pair_rows)
-    summary = {"summary": "mapping check: fast major vs slow minor", "pairs": n}
+    summary = {"summary": "mapping check: fast major vs slow minor", "pairs": n, "tagged": not args.no_tags}
     for s, name in (("L", "lighter"), ("C", "more_saturated"), ("b", "yellower")):
         d = np.array([r[f"d{s}"] for r in pair_rows])
         summary[f"share_{name}"] = round(float(np.mean(d > 0)), 3) if n else None

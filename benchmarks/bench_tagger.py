@@ -149,6 +149,9 @@ def styles(seconds: float, seeds: list[int]) -> None:
     from cinemuse.music.styles import STYLES
 
     cli = Path(sys.executable).parent / "cinemuse"
+    # the styles whose name is a genre family: does the tagger hear them as that family?
+    named = {"electronic": "electronic", "folk": "folk", "ambient": "ambient", "pop": "pop"}
+    hits: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for style in STYLES:
             for seed in seeds:
@@ -157,11 +160,16 @@ def styles(seconds: float, seeds: list[int]) -> None:
                                 "--seed", str(seed), "--duration", str(seconds), "--quiet"],
                                check=True)
                 tags = tag_song(read_audio(out, sample_rate=44100), 44100, max_patches=None)
+                hits.setdefault(style, []).append(tags.genre)
                 _emit(style=style, seed=seed, genre=tags.genre,
                       genre_scores={k: round(v, 3) for k, v in sorted(
                           tags.genre_scores.items(), key=lambda kv: -kv[1])[:3]},
                       msd_top5=[[t, round(p, 3)] for t, p in tags.top("msd")],
                       mtt_top5=[[t, round(p, 3)] for t, p in tags.top("mtt")])
+    _emit(summary="styles heard as their own genre family",
+          genres={style: genres for style, genres in hits.items()},
+          named_styles_matching={style: f"{sum(g == family for g in hits.get(style, []))}/"
+                                 f"{len(hits.get(style, []))}" for style, family in named.items()})
 
 
 def main() -> None:

@@ -155,3 +155,63 @@ def test_cover_command_end_to_end(tmp_path, capsys):
     assert main(args) == 2
     assert "already exists" in capsys.readouterr().err
     assert out.stat().st_mtime_ns == before
+
+
+# ----------------------------------------------------------------------------- genre mapping
+
+
+def _tagged(profile, genre: str, score: float = 0.6):
+    from dataclasses import replace
+
+    from cinemuse.analysis.tags import GENRE_FAMILIES, SongTags
+
+    scores = {g: (score if g == genre else 0.02) for g in GENRE_FAMILIES}
+    tags = SongTags(probabilities={"msd": {}, "mtt": {}}, genre=genre, genre_scores=scores,
+                    patches=8, seconds_covered=24.0)
+    return replace(profile, tags=tags)
+
+
+def test_genre_mapping_covers_every_genre_family_with_real_looks():
+    from cinemuse.analysis.tags import GENRE_FAMILIES
+    from cinemuse.vision.cover import GENRE_LOOKS
+
+    assert set(GENRE_LOOKS) == set(GENRE_FAMILIES)
+    for genre, (looks, chroma, lightness) in GENRE_LOOKS.items():
+        assert looks and set(looks) <= set(LOOKS), genre
+        assert 0.5 <= chroma <= 1.5 and abs(lightness) <= 0.1, genre
+
+
+def test_genre_picks_the_look_and_nudges_the_palette():
+    from cinemuse.vision.cover import GENRE_LOOKS
+
+    calm = fake_profile(valence=0.5, arousal=-0.6)  # the mood rule alone: weave
+    assert draw_cover(calm, width=200, height=200).look == "weave"
+    assert draw_cover(calm, width=200, height=200).genre is None
+    for genre, (looks, _, _) in GENRE_LOOKS.items():
+        cover = draw_cover(_tagged(calm, genre), width=200, height=200)
+        assert cover.genre == genre and cover.look in looks
+        # where the genre allows the mood's look it is kept
+        assert cover.look == ("weave" if "weave" in looks else looks[0])
+    # ambient is greyer than electronic for the same mood, same look and seed
+    grey = draw_cover(_tagged(calm, "ambient"), look="orbits", width=200, height=200)
+    vivid = draw_cover(_tagged(calm, "electronic"), look="orbits", width=200, height=200)
+    assert grey.mood.chroma < vivid.mood.chroma
+    chroma = lambda img: np.hypot(*rgb_to_lab(img)[..., 1:].transpose(2, 0, 1)).mean()  # noqa: E731
+    assert chroma(grey.image) < chroma(vivid.image)
+
+
+def test_an_unlikely_genre_counts_as_none():
+    profile = _tagged(HAPPY, "metal", score=0.05)
+    plain = draw_cover(HAPPY, seed=2, width=200, height=200)
+    cover = draw_cover(profile, seed=2, width=200, height=200)
+    assert cover.genre is None and np.array_equal(cover.image, plain.image)
+
+
+@pytest.mark.parametrize("genre", ["electronic", "folk", "ambient", "metal"])
+def test_mood_directions_hold_within_a_genre(genre):
+    def stats(profile):
+        lab = rgb_to_lab(draw_cover(_tagged(profile, genre), look="bauhaus", width=200, height=200).image)
+        return lab[..., 0].mean(), np.hypot(lab[..., 1], lab[..., 2]).mean(), lab[..., 2].mean()
+
+    (l_h, c_h, b_h), (l_s, c_s, b_s) = stats(HAPPY), stats(SAD)
+    assert l_h > l_s and c_h > c_s and b_h > b_s

@@ -101,8 +101,9 @@ def describe(result: dict) -> str:
             lines.append(f"  {'pass' if r['passed'] else 'FAIL'}  {r['rule']:<10} {r['detail']}")
         return "\n".join(lines)
     lines = [f"{result['song']}: {result['key']}, {result['tempo_bpm']:.0f} BPM; mood valence "
-             f"{result['mood']['valence']:+.2f}, arousal {result['mood']['arousal']:+.2f} -> "
-             f"base colour {result['mood']['base_colour']}"]
+             f"{result['mood']['valence']:+.2f}, arousal {result['mood']['arousal']:+.2f}"
+             + (f", genre {result['mood']['genre']}" if result["mood"].get("genre") else "")
+             + f" -> base colour {result['mood']['base_colour']}"]
     for c in result["covers"]:
         text = "" if c["text_contrast"] is None else f", text contrast {c['text_contrast']:.1f}:1"
         lines.append(f"  {c['look']} (seed {c['seed']}){text}")

@@ -196,15 +196,17 @@ def _check_cover_request(song, output, *, variants, look, font, text_colour, for
 
 
 def draw_mood_summary(profile) -> dict:
-    """The mood cues and the base colour they map to (for the summary)."""
-    from cinemuse.vision.cover import mood_colour, oklch_in_gamut
+    """The mood cues, the genre, and the base colour they map to (for the summary)."""
+    from cinemuse.vision.cover import genre_colour, mood_colour, oklch_in_gamut, song_genre
 
-    m = mood_colour(profile.valence, profile.arousal, profile.intensity)
+    genre = song_genre(profile)
+    m = genre_colour(mood_colour(profile.valence, profile.arousal, profile.intensity), genre)
     rgb = oklch_in_gamut(m.lightness, m.chroma, m.hue)
     return {
         "valence": round(profile.valence, 3),
         "arousal": round(profile.arousal, 3),
         "intensity": round(profile.intensity, 3),
+        "genre": genre,
         "base_colour": "#%02x%02x%02x" % tuple(int(round(c * 255)) for c in rgb),
         "oklch": [round(m.lightness, 3), round(m.chroma, 3), round(m.hue, 1)],
     }

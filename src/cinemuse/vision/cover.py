@@ -21,6 +21,27 @@ gradient, inks, accent) is placed around it, so the
 average lightness, saturation and yellowness of the whole cover follow the same rules.  The
 benchmark ``benchmarks/bench_cover.py`` checks the directions on rendered tune pairs.
 
+Genre mapping (seed 004: covers should differ between genres)
+-------------------------------------------------------------
+When the song carries tags (``cinemuse analyze`` / ``cover`` run the musicnn taggers, see
+:mod:`cinemuse.analysis.tags`), its genre family picks the look and nudges the palette; the
+mood still sets the colour, so the rules above keep their direction within a genre.  This is
+a design choice (common conventions of cover art), not a finding of a study::
+
+    genre        looks (first that the mood rule also picks, else the first)   chroma  lightness
+    electronic   flow, orbits, ridges                                          x1.15   -0.03
+    rock         ridges, flow, bauhaus                                         x1.05   -0.04
+    metal        ridges, flow                                                  x0.85   -0.08
+    pop          bauhaus, orbits, flow                                         x1.10   +0.03
+    hip-hop      bauhaus, ridges                                               x1.05   -0.03
+    jazz         orbits, weave                                                 x0.90   -0.02
+    folk         weave, horizon                                                x0.85   +0.02
+    classical    horizon, weave                                                x0.80   +0.03
+    ambient      horizon, flow                                                 x0.75   +0.02
+
+(:data:`GENRE_LOOKS`).  A genre whose score is below :data:`GENRE_MIN_SCORE` (no tag of the
+family is at all likely) counts as none: the mood alone decides, as for untagged songs.
+
 Composition: each *look* (:mod:`cinemuse.vision.cover_looks`) draws from the song's own data
 (spectrum, beats, sections, chroma, energy, loudness).  The seed changes the layout choices
 within a look; the same profile, look and seed give the same pixels.
@@ -148,6 +169,50 @@ def mood_colour(valence: float, arousal: float, intensity: float) -> MoodColour:
     hue = (255.0 + 195.0 * (v + 1.0) / 2.0) % 360.0
     hue = _lerp_hue(hue, 25.0, 0.5 * i)  # louder / noisier -> redder
     return MoodColour(lightness, chroma, hue, v, a, i)
+
+
+# genre family (cinemuse.analysis.tags.GENRE_FAMILIES) -> (looks, chroma factor, lightness shift)
+GENRE_LOOKS: dict[str, tuple[tuple[str, ...], float, float]] = {
+    "electronic": (("flow", "orbits", "ridges"), 1.15, -0.03),
+    "rock": (("ridges", "flow", "bauhaus"), 1.05, -0.04),
+    "metal": (("ridges", "flow"), 0.85, -0.08),
+    "pop": (("bauhaus", "orbits", "flow"), 1.10, 0.03),
+    "hip-hop": (("bauhaus", "ridges"), 1.05, -0.03),
+    "jazz": (("orbits", "weave"), 0.90, -0.02),
+    "folk": (("weave", "horizon"), 0.85, 0.02),
+    "classical": (("horizon", "weave"), 0.80, 0.03),
+    "ambient": (("horizon", "flow"), 0.75, 0.02),
+}
+GENRE_MIN_SCORE = 0.1  # the family's strongest tag probability below which a genre counts as none
+
+
+def song_genre(profile) -> str | None:
+    """The song's genre family from its tags, or None (untagged, or no family likely)."""
+    tags = getattr(profile, "tags", None)
+    genre = getattr(tags, "genre", None)
+    if genre not in GENRE_LOOKS or tags.genre_scores.get(genre, 0.0) < GENRE_MIN_SCORE:
+        return None
+    return genre
+
+
+def genre_look(profile, genre: str | None) -> str:
+    """The look for a song when the user names none: the mood rule's choice where the genre
+    allows it, else the genre's first look (see the module docstring)."""
+    mood_look = choose_look(profile)
+    if genre is None:
+        return mood_look
+    looks = GENRE_LOOKS[genre][0]
+    return mood_look if mood_look in looks else looks[0]
+
+
+def genre_colour(mood: MoodColour, genre: str | None) -> MoodColour:
+    """The mood colour nudged for the genre (chroma scaled, lightness shifted); hue kept."""
+    if genre is None:
+        return mood
+    _, chroma_factor, lightness_shift = GENRE_LOOKS[genre]
+    return MoodColour(float(np.clip(mood.lightness + lightness_shift, 0.2, 0.9)),
+                      float(np.clip(mood.chroma * chroma_factor, 0.02, 0.24)), mood.hue,
+                      mood.valence, mood.arousal, mood.intensity)
 
 
 def make_palette(mood: MoodColour, rng: np.random.Generator) -> Palette:
@@ -359,6 +424,7 @@ class Cover:
     mood: MoodColour
     text: TextResult | None = None
     palette: Palette | None = field(default=None, repr=False)
+    genre: str | None = None  # the genre family that chose the look and nudged the palette
 
 
 def draw_cover(
@@ -382,10 +448,11 @@ def draw_cover(
     -------
     Cover
     """
-    look = look or choose_look(profile)
+    genre = song_genre(profile)
+    look = look or genre_look(profile, genre)
     if look not in LOOKS:
         raise ValueError(f"unknown look {look!r}; choose from {', '.join(LOOKS)}")
-    mood = mood_colour(profile.valence, profile.arousal, profile.intensity)
+    mood = genre_colour(mood_colour(profile.valence, profile.arousal, profile.intensity), genre)
     # the palette depends on the seed only, the layout on the seed and the canvas shape, so
     # the square, thumbnail and vertical variants of one cover share their colours
     palette = make_palette(mood, np.random.default_rng([seed, 1]))
@@ -407,7 +474,8 @@ def draw_cover(
                 np.random.default_rng([song_fingerprint(profile), 2]))
     text = draw_text(canvas.image, title=title, artist=artist, font=font, colour=text_colour,
                      palette=palette, position=position, max_width_fraction=text_width)
-    return Cover(image=canvas.image, look=look, seed=seed, mood=mood, text=text, palette=palette)
+    return Cover(image=canvas.image, look=look, seed=seed, mood=mood, text=text, palette=palette,
+                 genre=genre)
 
 
 # ----------------------------------------------------------------------------- files
