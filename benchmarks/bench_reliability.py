@@ -113,8 +113,15 @@ def main() -> None:
         jobs = [pool.submit(_corpus_case, c, root / "corpus") for c in CASES]
         jobs += [pool.submit(_io_case, c, root / "io") for c in CLI_CASES]
         jobs += [pool.submit(_trial, s, root / "trials", full_disk) for s in range(args.trials)]
-        for job in jobs:
-            row = job.result()
+        labels = [{"kind": "case", "id": c.id, "command": c.argv[0], "item": c.item} for c in CASES]
+        labels += [{"kind": "case", "id": c.id, "command": c.command, "item": 0} for c in CLI_CASES]
+        labels += [{"kind": "property", "seed": s, "command": "?", "faults": []}
+                   for s in range(args.trials)]
+        for job, what in zip(jobs, labels):
+            try:
+                row = job.result()
+            except Exception as exc:  # a case that hangs or breaks is a failed case, not the end
+                row = {**what, "result": "fail", "problems": [f"{type(exc).__name__}: {exc}"]}
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
     cases = [r for r in rows if r["kind"] == "case"]
