@@ -23,8 +23,10 @@ Images
 from __future__ import annotations
 
 import math
+import os
 import struct
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -255,6 +257,32 @@ def make_vfr_cut_video(
 
 def _write_frames(path, times, cuts, *, rate, time_base, pts, size, audio_freq, sample_rate,
                   rotation, codec, end) -> SyntheticVideo:
+    with _scheduling_kept():
+        return _encode_frames(path, times, cuts, rate=rate, time_base=time_base, pts=pts, size=size,
+                              audio_freq=audio_freq, sample_rate=sample_rate, rotation=rotation,
+                              codec=codec, end=end)
+
+
+@contextmanager
+def _scheduling_kept():
+    """Undo any change an encoder makes to the calling thread's scheduling.
+
+    Run as root, PyAV's SVT-AV1 encoder (``libsvtav1``) switches the thread that feeds it to
+    SCHED_FIFO priority 99. In a test process every child started afterwards inherits that,
+    and a realtime child that spin-waits on its own helper threads starves the whole machine
+    (a CI run as root hung for many minutes on 2 cores).
+    """
+    policy = os.sched_getscheduler(0)
+    param = os.sched_getparam(0)
+    try:
+        yield
+    finally:
+        if os.sched_getscheduler(0) != policy or os.sched_getparam(0) != param:
+            os.sched_setscheduler(0, policy, param)
+
+
+def _encode_frames(path, times, cuts, *, rate, time_base, pts, size, audio_freq, sample_rate,
+                   rotation, codec, end) -> SyntheticVideo:
     width, height = size
     cuts = sorted(cuts)
     shot_of = [sum(1 for c in cuts if c <= t + 1e-9) for t in times]

@@ -41,8 +41,11 @@ def test_prores_gets_a_mov_by_default_and_mp4_is_refused_before_work(tmp_path):
 
 @pytest.mark.skipif("libsvtav1" not in av.codecs_available, reason="no AV1 encoder in this PyAV")
 def test_av1_video_is_scored(tmp_path):
+    policy = os.sched_getscheduler(0)
     src = make_cut_video(tmp_path / "clip.mp4", duration=2.0, cuts=(1.0,), codec="libsvtav1",
                          size=(64, 64)).path
+    # the encoder makes its caller realtime when run as root; every later child would inherit it
+    assert os.sched_getscheduler(0) == policy
     proc = _cli("score", src, "-o", tmp_path / "out.mp4", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert _codec(tmp_path / "out.mp4") in {"av1", "libdav1d", "libaom-av1"}
