@@ -223,6 +223,16 @@ def test_bad_job_options_are_usage_errors(videos, tmp_path, capsys, extra, messa
     assert not (out / "a.mp4").exists()
 
 
+@pytest.mark.parametrize("where", ["input", "output"])
+def test_object_storage_urls_are_refused(tmp_path, capsys, where):
+    url = "s3://bucket/archive"
+    args = [url, "-o", str(tmp_path / "o")] if where == "input" else [str(tmp_path), "-o", url]
+    assert run_cli("score", *args) == 2
+    err = capsys.readouterr().err
+    assert "s3://bucket/archive: object storage URLs are not supported" in err
+    assert not (tmp_path / "o").exists() and not Path("s3:").exists()
+
+
 def make_albums(root: Path) -> Path:
     """Two albums (one nested), a folder without photos, and an album of one corrupt photo."""
     from tests.slideshow.photos import album

@@ -193,6 +193,12 @@ def run(args: argparse.Namespace, progress) -> dict:
     from cinemuse.errors import BadInputError, CinemuseError
     from cinemuse.pipelines.batch import BatchRequest, run_batch
 
+    for given in [*args.inputs, args.output]:
+        if "://" in given:  # Path() would fold s3://b/k into s3:/b/k, a missing local file
+            from cinemuse.errors import UsageError
+
+            raise UsageError(f"{given}: object storage URLs are not supported; give a path on a mount that "
+                             "every worker sees (NFS, CephFS, a FUSE-mounted bucket)")
     ns = _job_args(args.job, getattr(args, "passthrough", []))
     options = _job_options(args.job, ns)
     key = {k: v for k, v in sorted(vars(ns).items()) if k not in (_INPUT_DEST.get(args.job), "output", "force")}

@@ -13,9 +13,11 @@ the same manifest (the same attempts and states). At most ``capacity`` tasks are
 "running" in the manifest means running, not waiting in Ray's queue.
 
 File systems: inputs and outputs are plain paths, which every node must see at the same place
-(one machine, or a shared POSIX mount such as NFS, CephFS, Lustre or a FUSE-mounted bucket).
-Object-store URIs (``s3://``, ``gs://``) are refused: the jobs stream media through FFmpeg and
-write atomically by rename, which an object store does not offer.
+(one machine, or a shared POSIX mount such as NFS, CephFS, Lustre or a FUSE-mounted bucket);
+the driver sends them absolute, so a worker's current folder does not matter. Tested here on
+one machine only (a local 2-CPU Ray). Object-store URIs (``s3://``, ``gs://``) are not
+supported: the jobs stream media through FFmpeg and write atomically by rename, which an
+object store does not offer, and none was tested.
 """
 
 from __future__ import annotations
