@@ -26,9 +26,9 @@ gets one line per input per state change (queued, running, done, failed, skipped
 error, seconds, attempt and a hash of the options. Run the same command again to resume: an
 input whose content and options are unchanged and whose outputs exist is skipped; changed
 options redo it. A bad input fails alone, and is not tried again while it and the options
-stay the same (--retry-failed tries it anyway); a worker that crashes or is killed is retried up to
---retries times. Ctrl-C stops cleanly (no half-written file). Exit code 0 when every input is
-done, 2 when some inputs were bad, 1 on an internal error.
+stay the same (--retry-failed tries it anyway); a worker that crashes or is killed is
+retried up to --retries times. Ctrl-C stops cleanly (no half-written file). Exit code 0
+when every input is done, 2 when some inputs were bad, 1 on an internal error.
 
 The Ray engine (pip install "cinemuse[ray]") starts Ray on this machine, or joins a cluster
 with --address; paths must be visible at the same place on every node (a shared mount).
