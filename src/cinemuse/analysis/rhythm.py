@@ -90,8 +90,11 @@ def tempo_scores(envelope: np.ndarray, *, sr: int,
     salience = np.maximum(salience, 0.0)
     bpms = MIN_BPM * 2.0 ** np.arange(0.0, np.log2(MAX_BPM / MIN_BPM), 0.005)
     lag = 60.0 * sr / (hop_length * bpms)
-    comb = (_at_lags(salience, lag) + 0.5 * _at_lags(salience, 2 * lag)
-            + 0.25 * _at_lags(salience, 4 * lag))
+    # the beat's bar-level support: two or three beats, four or six (duple or triple bars),
+    # so a 3/4 beat is not outscored by its dotted half (1.5 beats, whose doubles are bars)
+    comb = (_at_lags(salience, lag)
+            + 0.5 * np.maximum(_at_lags(salience, 2 * lag), _at_lags(salience, 3 * lag))
+            + 0.25 * np.maximum(_at_lags(salience, 4 * lag), _at_lags(salience, 6 * lag)))
     prior = np.exp(-0.5 * (np.log2(bpms / TEMPO_PRIOR_BPM) / TEMPO_PRIOR_OCTAVES) ** 2)
     return bpms, comb * prior
 
