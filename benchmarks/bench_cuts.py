@@ -39,23 +39,39 @@ from tests.score.clips import f1, match_intervals, match_points, true_cut_times,
 from datadir import add_data_dir_argument, data_dir  # noqa: E402
 
 DATA = Path("images")  # under the shared data folder; main() makes it absolute (--data-dir)
+# Photographs of real scenes only. The paintings (styles/) and the 227-px flowers that later
+# joined images/ changed which 60 photos the seeded draw picks, i.e. the test set itself.
+PHOTO_FOLDERS = ("dreambooth", "kodak24", "wikimedia49")
 CACHE = ROOT / ".cache" / "bench_cuts"
 RATES = [("23.976", Fraction(24000, 1001), False), ("25", Fraction(25), False),
          ("29.97", Fraction(30000, 1001), False), ("60", Fraction(60), False),
          ("vfr", Fraction(30), True)]
 
 
-def load_photos(limit: int = 60, *, seed: int = 0) -> list[np.ndarray]:
+def chosen_photos(limit: int = 60, *, seed: int = 0, folder: Path | None = None) -> list[Path]:
+    """The photos a seeded draw takes from PHOTO_FOLDERS under ``folder`` (default DATA)."""
+    root = Path(folder) if folder is not None else DATA
+    files = sorted(p for sub in PHOTO_FOLDERS for p in (root / sub).rglob("*")
+                   if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    if not files:
+        raise SystemExit(f"no photos under {root}/{{{','.join(PHOTO_FOLDERS)}}}")
+    rng = np.random.default_rng(seed)
+    return [files[i] for i in rng.choice(len(files), size=min(limit, len(files)), replace=False)]
+
+
+def photo_tag(files: list[Path]) -> str:
+    """A short digest of a photo draw: cached videos made from other photos are not reused."""
+    import hashlib
+
+    return hashlib.sha1("\n".join(f"{p.parent.name}/{p.name}" for p in files).encode()).hexdigest()[:8]
+
+
+def load_photos(limit: int = 60, *, seed: int = 0, folder: Path | None = None) -> list[np.ndarray]:
     from PIL import Image
 
-    files = sorted(p for p in DATA.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    if not files:
-        raise SystemExit(f"no photos under {DATA}")
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(len(files), size=min(limit, len(files)), replace=False)
     out = []
-    for i in chosen:
-        im = Image.open(files[i]).convert("RGB")
+    for path in chosen_photos(limit, seed=seed, folder=folder):
+        im = Image.open(path).convert("RGB")
         im.thumbnail((960, 960))
         out.append(np.asarray(im))
     return out
@@ -166,11 +182,12 @@ def main() -> None:
     DATA = data_dir(args.data_dir) / "images"
     duration = 20.0 if args.quick else 60.0
     photos = load_photos()
+    tag = photo_tag(chosen_photos())
     CACHE.mkdir(parents=True, exist_ok=True)
     rows = []
     for i, (name, rate, vfr) in enumerate(RATES):
         edit = make_edit(photos, seed=args.seed * 100 + i, duration=duration)
-        path = CACHE / f"edit_{name}_{int(duration)}s_seed{args.seed}.mp4"
+        path = CACHE / f"edit_{name}_{int(duration)}s_seed{args.seed}_{tag}.mp4"
         if path.exists():  # same seed, same edit: reuse the encoded file
             from cinemuse.pipelines.demo import frame_times
 

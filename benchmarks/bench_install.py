@@ -34,7 +34,7 @@ INSTALL_LINE = "pip install --no-deps 'tinysoundfont>=0.3'"
 
 
 def run(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None) -> dict:
-    """Run ``cmd``; its exit code, output, wall time and own peak RSS (MB)."""
+    """Run ``cmd``; its exit code, output, wall and CPU time, and own peak RSS (MB)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
@@ -45,6 +45,7 @@ def run(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None) -> 
         scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
         return {"rc": os.waitstatus_to_exitcode(status), "stdout": out.read().decode(errors="replace"),
                 "stderr": err.read().decode(errors="replace"), "wall_s": round(wall, 2),
+                "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
                 "peak_mb": round(usage.ru_maxrss * scale / 2**20, 1)}
 
 
@@ -65,9 +66,9 @@ def fresh_venv(folder: Path, wheel: Path) -> Path:
     return py
 
 
-LOAD = ("import sys, time, tinysoundfont; t = time.perf_counter(); "
+LOAD = ("import sys, time, tinysoundfont; t, c = time.perf_counter(), time.process_time(); "
         "s = tinysoundfont.Synth(samplerate=44100); s.sfload(sys.argv[1], max_voices=512); "
-        "print(time.perf_counter() - t)")
+        "print(time.perf_counter() - t, time.process_time() - c)")
 
 
 def main(argv=None) -> int:
@@ -100,21 +101,24 @@ def main(argv=None) -> int:
         r = run(compose, env=env, cwd=work)
         fonts = sorted(p.name for p in (work / "cache" / "soundfonts").glob("*.sf2"))
         print(json.dumps({"bench": "install", "step": label, "rc": r["rc"], "wall_s": r["wall_s"],
-                          "peak_mb": r["peak_mb"], "wav": (work / "x.wav").is_file(), "decoded_font": fonts,
-                          "stderr_tail": r["stderr"].strip()[-300:]}), flush=True)
+                          "cpu_s": r["cpu_s"], "peak_mb": r["peak_mb"], "wav": (work / "x.wav").is_file(), "decoded_font": fonts,
+                          "load_average_1min": round(os.getloadavg()[0], 2), "stderr_tail": r["stderr"].strip()[-300:]}), flush=True)
 
     shipped = subprocess.run([str(py), "-c", "from cinemuse.music.soundfont import shipped_soundfont as s; print(s())"],
                              capture_output=True, text=True, check=True).stdout.strip()
     decoded = subprocess.run([str(py), "-c", "from cinemuse.music.soundfont import find_soundfont as f; print(f())"],
                              capture_output=True, text=True, check=True, env=env).stdout.strip()
     for name, path in (("decoded SF2 (cache)", decoded), ("shipped SF3", shipped)):
-        times, peaks = [], []
+        times, cpus, peaks = [], [], []
         for _ in range(3):
             r = run([str(py), "-c", LOAD, path], env=env)
-            times.append(float(r["stdout"].strip()))
+            wall, cpu = map(float, r["stdout"].split())
+            times.append(wall)
+            cpus.append(cpu)
             peaks.append(r["peak_mb"])
         print(json.dumps({"bench": "install", "step": "font load", "font": name, "path": path,
-                          "median_s": round(statistics.median(times), 3), "peak_mb": max(peaks),
+                          "median_s": round(statistics.median(times), 3),
+                          "median_cpu_s": round(statistics.median(cpus), 3), "peak_mb": max(peaks),
                           "load_average_1min": round(os.getloadavg()[0], 2)}), flush=True)
     return 0
 

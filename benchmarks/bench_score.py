@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from benchmarks.bench_cuts import load_photos  # noqa: E402
+from benchmarks.bench_cuts import chosen_photos, load_photos, photo_tag  # noqa: E402
+from benchmarks.datadir import add_data_dir_argument, data_dir  # noqa: E402
 from cinemuse.pipelines.demo import Edit, Shot  # noqa: E402
 from tests.score.clips import write_edit  # noqa: E402
 
@@ -348,9 +349,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter videos")
     parser.add_argument("--long", action="store_true", help="also the 1 h robustness case")
     parser.add_argument("--only", nargs="*", help="figures to run (response motion latents speed memory robustness)")
+    add_data_dir_argument(parser)
     args = parser.parse_args()
+    images = data_dir(args.data_dir) / "images"
+    global CACHE
+    CACHE = CACHE / photo_tag(chosen_photos(40, seed=2, folder=images))  # other photos, other videos
     CACHE.mkdir(parents=True, exist_ok=True)
-    photos = load_photos(40, seed=2)
+    photos = load_photos(40, seed=2, folder=images)
     todo = args.only or ["response", "motion", "latents", "speed", "memory", "robustness"]
     for name in todo:
         if name == "response":
