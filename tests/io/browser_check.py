@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
+import signal
 import subprocess
 import threading
 import urllib.parse
@@ -96,16 +98,22 @@ def browser_check(video: Path, *, timeout: float = 30.0) -> dict | None:
         [exe, "--headless", "--no-sandbox", "--disable-gpu", "--mute-audio",
          "--autoplay-policy=no-user-gesture-required", url],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: its zygote and renderers go with it
     )
     try:
         got.wait(timeout)
     finally:
-        proc.terminate()
+        # terminating the browser alone left its helper processes running (seen after a bench run)
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever of the group is still there
+        except ProcessLookupError:
+            pass
+        proc.wait()
         server.shutdown()
         server.server_close()
     if not result:
