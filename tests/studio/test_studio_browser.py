@@ -112,6 +112,8 @@ def test_score_a_video_in_the_page_and_play_the_result(studio_url, browser, tmp_
     assert page.locator(".timeline .sec").count() >= 1
     names = page.locator(".downloads a").all_inner_texts()
     assert any("beach_day_scored.mp4" in n for n in names) and any(".mid" in n for n in names)
+    for label in ("Premiere Pro", "Final Cut Pro", "OpenTimelineIO", "Resolve markers", "Markers (.csv)"):
+        assert any(n.startswith(label) for n in names), (label, names)
     page.evaluate("document.getElementById('result-video').pause()")
     page.screenshot(path=str(_screenshot_dir(tmp_path) / "studio-score.png"), full_page=True)
     assert not problems, problems
@@ -142,9 +144,84 @@ def test_every_tab_renders_and_is_reachable_by_keyboard(studio_url, browser, tmp
     page.wait_for_selector("body[data-ready='1']")
     page.focus("#tabs [aria-selected=true]")
     seen = []
-    for _ in range(6):
+    for _ in range(7):
         seen.append(page.inner_text("#job-title"))
         page.keyboard.press("ArrowRight")
-    assert len(set(seen)) == 6, seen
+    assert len(set(seen)) == 7, seen
     page.click("#tabs [data-kind=compose]")
     assert page.is_hidden("#drop") and page.is_visible("#opt-duration")
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory):
+    """A song, photos, a grey photo: what the other jobs take."""
+    import numpy as np
+    from PIL import Image
+
+    import cinemuse
+    from tests.slideshow.photos import album
+
+    d = tmp_path_factory.mktemp("media")
+    cinemuse.compose(d / "night drive.wav", duration=8, mood="happy", style="pop", seed=4)
+    photos = album(d / "album", 3, size=(480, 320))
+    grey = np.asarray(Image.open(photos[0]).convert("L"))
+    Image.fromarray(grey).save(d / "grandma.png")
+    return d, photos
+
+
+# kind -> (files, options to fill, what shows the result, what must be on it)
+def _job_case(kind, d, photos):
+    return {
+        "slideshow": ([str(p) for p in photos], {"opt-aspect": "1:1", "opt-duration": "3", "opt-look": "warm"},
+                      "#result-video", ".timeline .cut"),
+        "compose": ([], {"opt-duration": "6", "opt-mood": "calm"}, "#result-audio", ".timeline .sec"),
+        "cover": ([str(d / "night drive.wav")], {"opt-title": "Night Drive", "opt-artist": "Me", "opt-variants": "2"},
+                  ".big-cover", ".grid button"),
+        "analyze": ([str(d / "night drive.wav")], {}, ".timeline", ".stats b"),
+        "colorize": ([str(d / "grandma.png")], {}, ".compare", ".compare .after img"),
+        "restore": ([str(photos[1])], {"opt-denoise": True}, ".compare", ".compare .after img"),
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["slideshow", "compose", "cover", "analyze", "colorize", "restore"])
+def test_every_job_has_a_result_page_that_works(studio_url, browser, media, tmp_path, kind):
+    url, _ = studio_url
+    d, photos = media
+    files, fill, shown, inside = _job_case(kind, d, photos)
+    page = browser.new_page(viewport={"width": 1366, "height": 860})
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='1']")
+    page.click(f"#tabs [data-kind={kind}]")
+    if files:
+        page.set_input_files("#file", files)
+    for field, value in fill.items():
+        if value is True:
+            page.check(f"#{field}")
+        elif page.locator(f"select#{field}").count():
+            page.select_option(f"#{field}", value)
+        else:
+            page.fill(f"#{field}", value)
+    page.click("#run")
+    page.wait_for_selector(f"#result-body {shown}", timeout=240_000)
+    assert page.locator(f"#result-body {inside}").count() >= 1
+    assert page.locator("#result-body .downloads a").count() >= 1
+    broken = page.evaluate("""() => [...document.querySelectorAll('#result-body img')]
+        .filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)""")
+    assert not broken, broken
+    if kind in ("slideshow", "compose"):
+        media_id = "result-video" if kind == "slideshow" else "result-audio"
+        info = page.evaluate(f"""async () => {{
+            const m = document.getElementById('{media_id}');
+            if (m.readyState < 1) await new Promise(r => m.addEventListener('loadedmetadata', r, {{once: true}}));
+            return {{duration: m.duration, error: m.error && m.error.code}};
+        }}""")
+        assert info["error"] is None and info["duration"] == pytest.approx(3.0 if kind == "slideshow" else 6.0, abs=0.1)
+    if kind == "slideshow":
+        labels = page.locator("#result-body .downloads a").all_inner_texts()
+        assert any(t.startswith("Premiere Pro") for t in labels) and any(t.startswith("Final Cut") for t in labels)
+    page.wait_for_timeout(300)  # images and the waveform settle
+    page.screenshot(path=str(_screenshot_dir(tmp_path) / f"studio-{kind}.png"), full_page=True)
+    assert not problems, problems

@@ -96,5 +96,5 @@ def test_the_style_choices_are_the_networks_styles(client):
 
     kinds = {k["name"]: k for k in client.get("/api/kinds").json()["kinds"]}
     style = next(o for o in kinds["slideshow"]["options"] if o["name"] == "style")
-    assert tuple(style["choices"]) == tuple(s.name for s in cinemuse.list_styles())
+    assert tuple(style["choices"]) == ("none",) + tuple(s.name for s in cinemuse.list_styles())
     assert json.dumps(kinds["slideshow"])  # served as JSON

@@ -6,8 +6,9 @@ import argparse
 
 HELP = "open the studio: every job in a local web page (nothing leaves this computer)"
 DESCRIPTION = """\
-Start the studio: a web page on this computer for every cinemuse job (score, compose,
-cover, analyze, colorize, restore), with drag and drop, previews and downloads.
+Start the studio: a web page on this computer for every cinemuse job (score, slideshow,
+compose, cover, analyze, colorize, restore), with drag and drop, previews and downloads
+(for score and slideshow also editor timelines: Premiere Pro, DaVinci Resolve, Final Cut Pro).
 
 It prints one line with its address, which carries a secret token, and opens it in your
 browser. It listens on 127.0.0.1 only (this computer) unless --host says otherwise. Uploads

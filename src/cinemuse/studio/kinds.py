@@ -218,7 +218,7 @@ def run_slideshow(inputs, options, out_dir: Path, stem: str, progress) -> dict:
     song = next((p for p in inputs if p.parent.name == "song"), None)
     composed = song is None
     opts = cinemuse.SlideshowOptions(
-        duration=options["duration"], song=song, style=options["style"], style_strength=options["style-strength"],
+        duration=options["duration"], song=song, style=None if options["style"] == "none" else options["style"], style_strength=options["style-strength"],
         look=options["look"], aspect=options["aspect"], mood=options["mood"], music_style=options["music-style"],
         tempo=options["tempo"], seed=options["seed"], title=options["title"], order="given",
         cue_sheet=out_dir / f"{stem}_cues", audio_out=out_dir / f"{stem}_soundtrack.wav",
@@ -251,6 +251,21 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
              Option("stems", "bool", "also one WAV per instrument", False),
              _SEED,
          ), run_score),
+    Kind("slideshow", "Photo slideshow", "Photos become a film cut on the beat of original music, or your song.",
+         "photos", (
+             Option("look", "str", "photographic grade", "none", choices=SLIDE_LOOKS),
+             Option("style", "str", "paint every photo in a learned style", "none", choices=("none",) + SLIDE_STYLES),
+             Option("style-strength", "float", "0 the photo .. 1 the painting's style", 1.0, min=0, max=1),
+             Option("aspect", "str", "16:9 landscape, 9:16 vertical, 1:1, 4:5", "16:9", choices=("16:9", "9:16", "1:1", "4:5")),
+             Option("title", "str", "an opening title card"),
+             Option("duration", "float", "exact length in seconds (default: from the photos, or the song's)",
+                    min=1, max=3600),
+             Option("mood", "str", "override the photos' mood: a name or VALENCE,AROUSAL"),
+             Option("music-style", "str", "arrangement style of composed music", choices=STYLES),
+             Option("tempo", "float", "fixed tempo in bpm", min=40, max=200),
+             Option("stems", "bool", "also one WAV per instrument (composed music)", False),
+             _SEED,
+         ), run_slideshow, references=True),
     Kind("compose", "Compose music", "Music of an exact length and mood.", None, (
         Option("duration", "float", "length in seconds", 30.0, min=5, max=1200),
         Option("mood", "str", "a name or VALENCE,AROUSAL"),
@@ -263,21 +278,6 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
         Option("stems", "bool", "also one WAV per instrument", False),
         _SEED,
     ), run_compose),
-    Kind("slideshow", "Photo slideshow", "Photos become a film cut on the beat of original music, or your song.",
-         "photos", (
-             Option("look", "str", "photographic grade", "none", choices=SLIDE_LOOKS),
-             Option("style", "str", "paint every photo in a learned style", choices=SLIDE_STYLES),
-             Option("style-strength", "float", "0 the photo .. 1 the painting's style", 1.0, min=0, max=1),
-             Option("aspect", "str", "16:9 landscape, 9:16 vertical, 1:1, 4:5", "16:9", choices=("16:9", "9:16", "1:1", "4:5")),
-             Option("title", "str", "an opening title card"),
-             Option("duration", "float", "exact length in seconds (default: from the photos, or the song's)",
-                    min=1, max=3600),
-             Option("mood", "str", "override the photos' mood: a name or VALENCE,AROUSAL"),
-             Option("music-style", "str", "arrangement style of composed music", choices=STYLES),
-             Option("tempo", "float", "fixed tempo in bpm", min=40, max=200),
-             Option("stems", "bool", "also one WAV per instrument (composed music)", False),
-             _SEED,
-         ), run_slideshow, references=True),
     Kind("cover", "Album cover", "A store-ready cover that looks the way the song sounds.", "audio", (
         Option("title", "str", "title text"),
         Option("artist", "str", "artist text"),

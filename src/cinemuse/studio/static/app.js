@@ -29,6 +29,12 @@ const EDITOR_FILES = [["_timeline.xml", "Premiere Pro · Resolve (.xml)"], ["_ti
   ["_resolve_markers.edl", "Resolve markers (.edl)"], ["_markers.csv", "Markers (.csv)"]];
 const MOODS = ["happy", "sad", "calm", "tense", "epic", "dreamy", "dark", "playful", "neutral"];
 const TERMINAL = ["done", "failed", "cancelled"];
+// what a field is called on the page (the option's own name otherwise), with its unit
+const LABELS = { duck: "duck under the sound (dB)", intensity: "intensity (0 calm – 2 driving)", tempo: "tempo (bpm)",
+  "replace-audio": "replace the original sound", duration: "length (seconds)", "style-strength": "style strength (0–1)",
+  "music-style": "music style", style: "style", stems: "stems (one WAV per instrument)", "text-color": "text colour",
+  "work-size": "work size (pixels)", "key-interval": "key frame every N frames", variants: "variants" };
+const MOOD_HINT = { score: "from the picture", slideshow: "from the photos", compose: "neutral" };
 
 const state = { kinds: {}, kind: null, files: [], current: null, jobs: new Map(), names: new Map(),
                 previews: new Map(), sources: new Map() };
@@ -90,7 +96,7 @@ function buildOptions(kind) {
   box.replaceChildren(el("legend", {}, kind.options.length ? "Options" : "No options: just drop a file"));
   for (const o of kind.options) {
     const id = `opt-${o.name}`;
-    const label = o.name.replace(/-/g, " ");
+    const label = LABELS[o.name] || o.name.replace(/-/g, " ");
     let input;
     if (o.type === "bool") {
       input = el("input", { type: "checkbox", id, name: o.name, checked: !!o.default });
@@ -105,7 +111,7 @@ function buildOptions(kind) {
       input = el("input", { type: "number", id, name: o.name, min: o.min, max: o.max,
         step: o.type === "int" ? 1 : "any", value: o.default ?? "", placeholder: o.default == null ? "auto" : "" });
     } else {
-      input = el("input", { type: "text", id, name: o.name, placeholder: o.name === "mood" ? "from the picture" : "",
+      input = el("input", { type: "text", id, name: o.name, placeholder: o.name === "mood" ? MOOD_HINT[kind.name] || "" : "",
         list: o.name === "mood" ? "moods" : null, autocomplete: "off" });
     }
     box.append(el("div", { class: "field", title: o.help }, el("label", { for: id }, label), input));
@@ -210,14 +216,18 @@ function renderProgress(job) {
   }
 }
 
+function jobName(job) {  // what the user dropped; for a job from another page, its main result
+  return state.names.get(job.id) || job.results?.[0]?.name || (TERMINAL.includes(job.state) ? "an earlier job" : "a job");
+}
+
 function renderJobs() {
   const list = $("jobs");
   list.replaceChildren(...[...state.jobs.values()].sort((a, b) => b.created - a.created).map((job) => {
     const active = !TERMINAL.includes(job.state);
     const li = el("li", { tabindex: 0, class: job.id === state.current ? "current" : "",
-      "aria-label": `${TAB[job.kind]} ${state.names.get(job.id) || ""}: ${stateText(job)}`,
+      "aria-label": `${TAB[job.kind]} ${jobName(job)}: ${stateText(job)}`,
       onclick: () => showJob(job.id), onkeydown: (e) => { if (e.key === "Enter") showJob(job.id); } },
-      el("span", {}, `${TAB[job.kind]} · ${state.names.get(job.id) || job.id}`),
+      el("span", {}, `${TAB[job.kind]} · ${jobName(job)}`),
       active ? el("button", { class: "ghost", type: "button", "aria-label": "Cancel this job",
         onclick: (e) => { e.stopPropagation(); cancel(job.id); } }, "Cancel")
         : el("span", { class: `state ${job.state}` }, job.state),
@@ -240,6 +250,7 @@ async function cancel(id) {
 }
 
 // ------------------------------------------------------------------ results
+const put = (node, ...kids) => node.append(...kids.flat().filter((k) => k != null));  // skips what is absent
 const fmtTime = (s) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, "0")}`;
 const fmtSize = (n) => (n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
 
@@ -256,7 +267,8 @@ function downloads(job, filter = () => true) {
   if (!editor.length) return box;
   return el("div", {}, box, el("h3", { class: "sub" }, "For your editor"),
     el("div", { class: "downloads", "aria-label": "Editor timelines and markers" }, editor.map(([f, label]) => link(f, label))),
-    el("p", { class: "muted small" }, "The timelines name these files: save them in one folder, and when your editor asks, relink to it (and to your original video)."));
+    el("p", { class: "muted small" }, "The timelines name these files: save them in one folder, and when your editor asks, relink to it"
+      + (job.kind === "score" ? " (the picture track is your original video)." : ".")));
 }
 
 function stats(pairs) {
@@ -275,7 +287,7 @@ function renderResult(job) {
 function resultScore(job, body) {
   const s = job.summary, cues = s.cues;
   const video = el("video", { id: "result-video", controls: true, preload: "auto", playsinline: true, src: job.results[0].url });
-  body.append(video,
+  put(body, video,
     timeline(video, cues.duration, cues),
     stats([["length", fmtTime(s.duration)], ["tempo", `${s.tempo.toFixed(0)} bpm`], ["key", s.key],
            ["cuts", s.cuts], ["hits", s.hits], ["sections", s.sections]]),
@@ -289,7 +301,7 @@ function resultSlideshow(job, body) {
   const film = job.results.find((f) => f.name.endsWith("_slideshow.mp4")) || job.results[0];
   const video = el("video", { id: "result-video", controls: true, preload: "auto", playsinline: true, src: film.url });
   const cuts = s.slides.slice(1).map((x) => ({ time: x.start }));
-  body.append(video,
+  put(body, video,
     timeline(video, s.duration, { sections: cues.sections || [], cuts, hits: cues.hits || [] }),
     stats([["length", fmtTime(s.duration)], ["photos", s.photos], ["tempo", `${s.tempo.toFixed(0)} bpm`],
            ["music", s.music === "song" ? "your song" : "composed"], ["look", s.look], ["style", s.style || "photo"],
@@ -337,8 +349,10 @@ function timeline(media, duration, { sections = [], cuts = [], hits = [], beats 
   media.addEventListener("timeupdate", move);
   const tick = () => { move(); if (!media.paused) requestAnimationFrame(tick); };
   media.addEventListener("play", () => requestAnimationFrame(tick));
-  const legend = el("div", { class: "legend" }, el("span", {}, el("i", { class: "l-sec" }), "sections"),
-    el("span", {}, el("i", { class: "l-cut" }), "cuts"), el("span", {}, el("i", { class: "l-hit" }), beats.length ? "bars and beats" : "musical hits"));
+  const legend = el("div", { class: "legend" }, sections.length ? el("span", {}, el("i", { class: "l-sec" }), "sections") : null,
+    cuts.length ? el("span", {}, el("i", { class: "l-cut" }), "cuts") : null,
+    hits.length ? el("span", {}, el("i", { class: "l-hit" }), "musical hits") : null,
+    downbeats.length || beats.length ? el("span", {}, el("i", { class: "l-hit" }), "bars and beats") : null);
   return el("div", {}, box, legend);
 }
 
@@ -367,7 +381,7 @@ async function resultCompose(job, body) {
   const wav = job.results.find((f) => f.name.endsWith(".wav"));
   const audio = el("audio", { id: "result-audio", controls: true, loop: !!s.loop, src: wav.url });
   const sections = (s.sections || []).map((x) => ({ ...x, energy: 0.5 }));
-  body.append(audio, timeline(audio, s.duration, { sections, hits: s.hits || [] }, await waveform(wav.url)),
+  put(body, audio, timeline(audio, s.duration, { sections, hits: s.hits || [] }, await waveform(wav.url)),
     stats([["length", fmtTime(s.duration)], ["style", s.style], ["key", s.key], ["tempo", `${Math.round(s.tempo)} bpm`],
            ["loop", s.loop ? "seamless" : "with an ending"]]),
     el("label", {}, el("input", { type: "checkbox", checked: true, onchange: (e) => { audio.loop = e.target.checked; } }), " loop the preview"),
@@ -385,7 +399,7 @@ function resultCover(job, body) {
     covers.map((f, i) => { const b = el("button", { type: "button", "aria-pressed": i === 0, "aria-label": `Variant ${i + 1}` },
       el("img", { src: f.url, alt: "", loading: "lazy" })); b.addEventListener("click", () => pick(f, b)); return b; }));
   const s = job.summary;
-  body.append(big, stats([["key", s.key], ["tempo", s.tempo_bpm && `${Math.round(s.tempo_bpm)} bpm`],
+  put(body, big, stats([["key", s.key], ["tempo", s.tempo_bpm && `${Math.round(s.tempo_bpm)} bpm`],
     ["mood", s.mood && `valence ${s.mood.valence.toFixed(2)}, arousal ${s.mood.arousal.toFixed(2)}`]]),
     grid, el("p", { class: "muted" }, "Pick one; set a title and artist on the left and draw again to put text on it."), downloads(job));
 }
@@ -394,8 +408,10 @@ async function resultAnalyze(job, body) {
   const s = job.summary;
   const source = state.sources.get(job.id);
   const audio = el("audio", { controls: true, src: source ? URL.createObjectURL(source) : null });
-  const marks = { sections: (s.sections || []).map((x) => ({ ...x, energy: 0.5 })), downbeats: s.downbeats || [], beats: [] };
-  body.append(source ? audio : null,
+  const bars = new Set((s.downbeats || []).map((t) => t.toFixed(3)));
+  const marks = { sections: (s.sections || []).map((x) => ({ ...x, energy: 0.5 })), downbeats: s.downbeats || [],
+                  beats: (s.beats || []).filter((t) => !bars.has(t.toFixed(3))) };
+  put(body, source ? audio : null,
     timeline(audio, s.duration, marks, source ? await waveform(source) : null),
     stats([["length", fmtTime(s.duration)], ["tempo", `${s.tempo_bpm.toFixed(1)} bpm`], ["key", s.key],
            ["loudness", `${s.loudness_lufs.toFixed(1)} LUFS`], ["beats", (s.beats || []).length],
@@ -406,17 +422,20 @@ async function resultAnalyze(job, body) {
 function resultPicture(job, body) {
   const out = job.results[0];
   if (out.type.startsWith("video/")) {
-    body.append(el("video", { controls: true, src: out.url, id: "result-video" }), downloads(job));
+    put(body, el("video", { controls: true, src: out.url, id: "result-video" }), downloads(job));
     return;
   }
   const source = state.sources.get(job.id);
   const after = el("div", { class: "after" }, el("img", { src: out.url, alt: "After" }));
   const compare = el("div", { class: "compare" }, el("img", { src: source ? URL.createObjectURL(source) : out.url, alt: "Before" }), after);
+  const divider = el("div", { class: "divider", "aria-hidden": "true" });
+  compare.append(divider);
   const slider = el("input", { type: "range", min: 0, max: 100, value: 50, "aria-label": "Before / after" });
-  const set = () => { after.style.clipPath = `inset(0 0 0 ${slider.value}%)`; };
+  const set = () => { after.style.clipPath = `inset(0 0 0 ${slider.value}%)`; divider.style.left = `${slider.value}%`; };
   slider.addEventListener("input", set);
   set();
-  body.append(compare, slider, el("p", { class: "muted" }, "Left of the line: before. Right: after."), downloads(job));
+  put(body, el("div", { class: "before-after" }, compare, slider),
+    el("p", { class: "muted" }, "Left of the line: before. Right: after. Drag the slider (or use the arrow keys) to compare."), downloads(job));
 }
 
 // ------------------------------------------------------------------ start
