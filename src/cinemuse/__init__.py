@@ -44,6 +44,8 @@ _EXPORTS: dict[str, str] = {
     "SlideshowOptions": "cinemuse.pipelines.slideshow",
     "SlideshowResult": "cinemuse.pipelines.slideshow",
     "list_styles": "cinemuse.vision.stylize",
+    "preview_styles": "cinemuse.pipelines.stylepreview",
+    "StylePreview": "cinemuse.pipelines.stylepreview",
     # the contract between picture and music
     "CueSheet": "cinemuse.cuesheet",
     "Section": "cinemuse.cuesheet",
@@ -87,6 +89,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
         FolderResult, ScoreOptions, ScoreResult, score_folder, score_video,
     )
     from cinemuse.pipelines.slideshow import SlideshowOptions, SlideshowResult, make_slideshow
+    from cinemuse.pipelines.stylepreview import StylePreview, preview_styles
     from cinemuse.progress import SILENT, Progress
     from cinemuse.vision.cover import check_cover
     from cinemuse.vision.stylize import list_styles

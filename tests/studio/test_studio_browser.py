@@ -225,3 +225,27 @@ def test_every_job_has_a_result_page_that_works(studio_url, browser, media, tmp_
     page.wait_for_timeout(300)  # images and the waveform settle
     page.screenshot(path=str(_screenshot_dir(tmp_path) / f"studio-{kind}.png"), full_page=True)
     assert not problems, problems
+
+
+def test_slideshow_styles_preview_on_your_photo(studio_url, browser, media, tmp_path):
+    import cinemuse
+
+    url, _ = studio_url
+    _, photos = media
+    page = browser.new_page(viewport={"width": 1366, "height": 860})
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#tabs [data-kind=slideshow]")
+    page.set_input_files("#file", [str(p) for p in photos])
+    page.select_option("#opt-look", "film")
+    page.click("#preview")
+    page.wait_for_selector("#result-body .grid.styles button", timeout=240_000)
+    names = [s.name for s in cinemuse.list_styles()]
+    buttons = page.locator("#result-body .grid.styles button")
+    assert buttons.count() == len(names) + 1
+    assert page.evaluate("""() => [...document.querySelectorAll('.grid.styles img')]
+        .every(i => i.complete && i.naturalWidth > 0)""")
+    buttons.nth(2).click()
+    assert page.input_value("#opt-style") == names[1]
+    assert buttons.nth(2).get_attribute("aria-pressed") == "true"
+    page.screenshot(path=str(_screenshot_dir(tmp_path) / "studio-slideshow-styles.png"), full_page=True)

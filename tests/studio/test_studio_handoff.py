@@ -28,7 +28,7 @@ def _download(client, job, end, folder):
 def test_score_job_offers_every_editor_file(client, tmp_path):
     clip = make_cut_video(tmp_path / "c.mp4", duration=3.0, cuts=(1.0, 2.0), fps=Fraction(30000, 1001))
     r = post(client, "score", {"seed": 2}, [("beach day.mp4", clip.path)])
-    job = wait(client, r.json()["id"])
+    job = wait(client, r.json()["id"], timeout=300)
     assert job["state"] == "done", job
     names = [f["name"] for f in job["results"]]
     for end in EDITOR_ENDS:
@@ -98,3 +98,21 @@ def test_the_style_choices_are_the_networks_styles(client):
     style = next(o for o in kinds["slideshow"]["options"] if o["name"] == "style")
     assert tuple(style["choices"]) == ("none",) + tuple(s.name for s in cinemuse.list_styles())
     assert json.dumps(kinds["slideshow"])  # served as JSON
+
+
+def test_slideshow_style_preview_job(client, tmp_path):
+    import cinemuse
+
+    photos = album(tmp_path / "a", 2, size=(640, 400))
+    r = post(client, "slideshow", {"preview-styles": True, "look": "mono"}, [(p.name, p) for p in photos])
+    job = wait(client, r.json()["id"], timeout=300)
+    assert job["state"] == "done", job
+    names = sorted(f["name"] for f in job["results"])
+    styles = [s.name for s in cinemuse.list_styles()]
+    assert names == sorted(["p00_photo.jpg"] + [f"p00_style-{n}.jpg" for n in styles])
+    from io import BytesIO
+
+    from PIL import Image
+
+    img = Image.open(BytesIO(client.get(job["results"][0]["url"]).content))
+    assert max(img.size) == 480

@@ -216,6 +216,9 @@ def run_slideshow(inputs, options, out_dir: Path, stem: str, progress) -> dict:
 
     photos = [p for p in inputs if p.parent.name != "song"]
     song = next((p for p in inputs if p.parent.name == "song"), None)
+    if options["preview-styles"]:  # every style on the first photo, small, instead of the film
+        return cinemuse.preview_styles(photos[0], out_dir, stem=stem, look=options["look"],
+                                       strength=options["style-strength"], progress=progress).to_dict()
     composed = song is None
     opts = cinemuse.SlideshowOptions(
         duration=options["duration"], song=song, style=None if options["style"] == "none" else options["style"], style_strength=options["style-strength"],
@@ -265,6 +268,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
              Option("tempo", "float", "fixed tempo in bpm", min=40, max=200),
              Option("stems", "bool", "also one WAV per instrument (composed music)", False),
              _SEED,
+             Option("preview-styles", "bool", "instead of the film: every style on the first photo, small", False),
          ), run_slideshow, references=True),
     Kind("compose", "Compose music", "Music of an exact length and mood.", None, (
         Option("duration", "float", "length in seconds", 30.0, min=5, max=1200),

@@ -83,6 +83,9 @@ def _one_line(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {exc}"
 
 
+WARM_AFTER_S = 1.0
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -100,7 +103,9 @@ def main(conn, warm: bool = True) -> None:
 def _serve(conn, warm: bool) -> None:
     from cinemuse.studio.kinds import KINDS
 
-    if warm:
+    # Warm up once the page has had its second to load (both compete for the same cores at
+    # start); a job that comes sooner is taken at once and loads what it needs itself.
+    if warm and not conn.poll(WARM_AFTER_S):
         _warm_up()
     conn.send(("ready",))
     while True:

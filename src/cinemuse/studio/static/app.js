@@ -34,6 +34,7 @@ const LABELS = { duck: "duck under the sound (dB)", intensity: "intensity (0 cal
   "replace-audio": "replace the original sound", duration: "length (seconds)", "style-strength": "style strength (0–1)",
   "music-style": "music style", style: "style", stems: "stems (one WAV per instrument)", "text-color": "text colour",
   "work-size": "work size (pixels)", "key-interval": "key frame every N frames", variants: "variants" };
+const HIDDEN = new Set(["preview-styles"]);
 const MOOD_HINT = { score: "from the picture", slideshow: "from the photos", compose: "neutral" };
 
 const state = { kinds: {}, kind: null, files: [], current: null, jobs: new Map(), names: new Map(),
@@ -76,6 +77,7 @@ function selectKind(name, focus = false) {
   $("job-title").textContent = kind.title;
   $("job-summary").textContent = kind.summary;
   $("run").textContent = VERB[name] || kind.title;
+  $("preview").hidden = name !== "slideshow";
   const drop = $("drop");
   drop.classList.toggle("disabled", !kind.inputs);
   if (kind.inputs) {
@@ -95,6 +97,7 @@ function buildOptions(kind) {
   const box = $("options");
   box.replaceChildren(el("legend", {}, kind.options.length ? "Options" : "No options: just drop a file"));
   for (const o of kind.options) {
+    if (HIDDEN.has(o.name)) continue;  // set by a button of its own
     const id = `opt-${o.name}`;
     const label = LABELS[o.name] || o.name.replace(/-/g, " ");
     let input;
@@ -123,6 +126,7 @@ function collectOptions() {
   const out = {};
   for (const o of state.kinds[state.kind].options) {
     const input = $(`opt-${o.name}`);
+    if (!input) continue;
     if (o.type === "bool") out[o.name] = input.checked;
     else if (input.value.trim() !== "") out[o.name] = (o.type === "int" || o.type === "float") ? Number(input.value) : input.value.trim();
   }
@@ -141,14 +145,14 @@ function setFiles(files) {
 function showError(message) { const e = $("error"); e.textContent = message; e.hidden = false; }
 function hideError() { $("error").hidden = true; }
 
-async function submit(event) {
+async function submit(event, extra = {}) {
   event?.preventDefault();
   const kind = state.kinds[state.kind];
   if (kind.inputs && !state.files.length) { showError(`cinemuse ${kind.name}: drop ${DROP_TEXT[kind.inputs]} first`); $("drop").focus(); return; }
   hideError();
   const form = new FormData();
   form.append("kind", kind.name);
-  form.append("options", JSON.stringify(collectOptions()));
+  form.append("options", JSON.stringify({ ...collectOptions(), ...extra }));
   for (const f of state.files) form.append("files", f, f.name);
   $("run").disabled = true;
   try {
@@ -279,7 +283,7 @@ function stats(pairs) {
 function renderResult(job) {
   const body = $("result-body");
   body.replaceChildren();
-  const render = { score: resultScore, slideshow: resultSlideshow, compose: resultCompose, cover: resultCover, analyze: resultAnalyze,
+  const render = { score: resultScore, slideshow: job.summary?.styles ? resultStyles : resultSlideshow, compose: resultCompose, cover: resultCover, analyze: resultAnalyze,
                    colorize: resultPicture, restore: resultPicture }[job.kind];
   render(job, body);
 }
@@ -294,6 +298,27 @@ function resultScore(job, body) {
     el("p", { class: "muted" }, "Change the options on the left and press Score again for another take, or:"),
     el("button", { class: "ghost", type: "button", onclick: () => { const seed = $("opt-seed"); seed.value = Number(seed.value || 0) + 1; submit(); } }, "Try another seed"),
     downloads(job));
+}
+
+function resultStyles(job, body) {  // every style on the first photo: pick one for the film
+  const s = job.summary, current = $("opt-style");
+  const file = (name) => job.results.find((f) => f.name === s.files[name]) || job.results.find((f) => f.name.endsWith(`_${name === "photo" ? "photo" : "style-" + name}.jpg`));
+  const info = Object.fromEntries(s.styles.map((x) => [x.name, x]));
+  const choose = (name, button) => {
+    if (current && state.kind === "slideshow") current.value = name === "photo" ? "none" : name;
+    for (const b of grid.children) b.setAttribute("aria-pressed", b === button);
+  };
+  const grid = el("div", { class: "grid styles", role: "group", "aria-label": "Styles on your photo" },
+    ["photo", ...s.styles.map((x) => x.name)].map((name) => {
+      const f = file(name);
+      const title = name === "photo" ? "no style (the photo)" : `${name}: ${info[name].title}, ${info[name].artist} (${info[name].year})`;
+      const b = el("button", { type: "button", "aria-pressed": (current?.value || "none") === (name === "photo" ? "none" : name), title },
+        el("img", { src: f?.url, alt: title, loading: "lazy" }), el("span", {}, name === "photo" ? "none" : name));
+      b.addEventListener("click", () => choose(name, b));
+      return b;
+    }));
+  put(body, el("p", { class: "muted" }, "Your first photo in every style (with the look applied). Pick one, then press Make the film."),
+    grid, downloads(job));
 }
 
 function resultSlideshow(job, body) {
@@ -471,6 +496,7 @@ async function start() {
     wireTabs(kinds);
     wireDrop();
     $("job-form").addEventListener("submit", submit);
+    $("preview").addEventListener("click", () => submit(null, { "preview-styles": true }));
     $("cancel").addEventListener("click", () => state.current && cancel(state.current));
     selectKind(state.kinds[location.hash.slice(1)] ? location.hash.slice(1) : "score");
     const { jobs } = await api("/api/jobs");
