@@ -214,6 +214,8 @@ def test_restore_and_analyze_mirror_their_folders(tmp_path):
     (["--", "-o", "x.mp4"], "-o"),
     (["--", "--no-such-option"], "no-such-option"),
     (["--retries", "-1"], "--retries"),
+    (["--", "--timeline", "t.otio"], "--timeline and --markers are not supported in a batch"),
+    (["--", "--markers", "m.csv"], "--timeline and --markers are not supported in a batch"),
 ])
 def test_bad_job_options_are_usage_errors(videos, tmp_path, capsys, extra, message):
     out = tmp_path / "out"

@@ -118,6 +118,10 @@ def _job_options(job: str, ns: argparse.Namespace):
     """What the workers pass to the job's pipeline (checked here, before any work)."""
     from cinemuse.errors import UsageError
 
+    if getattr(ns, "timeline", None) or getattr(ns, "markers", None):
+        # one path given once would be every input's timeline: all jobs after the first would clash
+        raise UsageError(f"batch {job}: --timeline and --markers are not supported in a batch; "
+                         f"use cinemuse {job} on one input for an editor timeline")
     if job == "score":
         from dataclasses import replace
 
