@@ -107,8 +107,6 @@ def weights_to_float16(model):
     return model
 
 
-weights_to_float16 = _weights_to_float16  # shared by the other ONNX exporters
-
 
 def export(output: Path) -> Path:
     """Export the encoder to ``output`` (an .onnx path) and return it."""
