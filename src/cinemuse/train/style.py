@@ -80,7 +80,7 @@ class Config:
     steps: int = 1500
     lr: float = 2e-3
     style_weight: float = 50.0  # on the layer-mean relative Gram error (content error is relative too)
-    content_weight: float = 1.0
+    content_weight: float = 2.0
     tv_weight: float = 1e-7
     style_size: int = 384  # painting short side when its Gram matrices are taken
     soften: bool = False  # Wang et al.'s softmax; measured worse on these layers (see the module docstring)

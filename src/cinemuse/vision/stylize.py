@@ -6,10 +6,12 @@ metadata lists the styles with the painting, painter and year each was learned f
 
 The network runs at a *working size* (long side ``WORK_SIDE`` px by default) and the result
 is brought back to the photo's size. Two reasons: brush strokes have the scale they were
-learned at (256-px crops), so at full 12-megapixel resolution they would shrink to specks;
-and it keeps a 1920x1080 photo under a second on two cores. Detail lost by the resize is
-not missed: the slideshow shows each photo through a moving crop, and the strokes are the
-point. ``strength`` blends the stylised picture with the photo (0 = photo, 1 = painting).
+learned at (96-px crops of photos 96-240 px on their short side, against paintings 384 px on
+theirs), so at full 12-megapixel resolution they would shrink to specks; and it keeps a
+1920x1080 photo well under a second on two cores (``benchmarks/bench_style.py``). Detail lost
+by the resize is not missed: the slideshow shows each photo through a moving crop, and the
+strokes are the point. ``strength`` blends the stylised picture with the photo (0 = photo,
+1 = painting).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 ASSET_NAME = "vision/style_net.onnx"
-WORK_SIDE = 1024
+WORK_SIDE = 768
 
 
 @dataclass(frozen=True)
