@@ -36,6 +36,7 @@ Sections (``--only`` picks some; default all but ``stylize``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -44,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -544,16 +546,18 @@ def encode_alone(film: Path, out: Path, *, preset: str = "fast", crf: int = 20) 
     def one_pass(encode: bool) -> tuple[float, float, int]:
         w0, c0 = clock()
         n = 0
-        with av.open(str(film)) as src, av.open(str(out), "w") as dst:
+        with contextlib.ExitStack() as stack:
+            src = stack.enter_context(av.open(str(film)))
             v = src.streams.video[0]
-            if encode:
+            if encode:  # an output with no stream cannot be closed: open it only to encode
+                dst = stack.enter_context(av.open(str(out), "w"))
                 s = dst.add_stream("libx264", rate=FPS)
                 s.width, s.height, s.pix_fmt = v.codec_context.width, v.codec_context.height, "yuv420p"
                 s.options = {"preset": preset, "crf": str(crf)}
             for f in src.decode(video=0):
                 n += 1
                 if encode:
-                    f.pts = None
+                    f.pts, f.time_base = n - 1, Fraction(1, FPS)
                     for p in s.encode(f):
                         dst.mux(p)
             if encode:
