@@ -81,6 +81,11 @@ def block_loudness(mean_square: np.ndarray) -> np.ndarray:
     return -0.691 + 10 * np.log10(np.maximum(np.asarray(mean_square, dtype=np.float64), 1e-12))
 
 
+def block_mean_square(lufs: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`block_loudness`: blocks' weighted mean squares from their LUFS."""
+    return 10.0 ** ((np.asarray(lufs, dtype=np.float64) + 0.691) / 10.0)
+
+
 def gated_loudness(mean_square: np.ndarray) -> float:
     """Integrated loudness (LUFS) from the blocks' weighted mean squares, with both gates.
 

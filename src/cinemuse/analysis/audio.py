@@ -430,19 +430,20 @@ def _downbeats(f: SongFeatures, beats: np.ndarray, beat_frames: np.ndarray,
 
 def _timbre(f: SongFeatures, onsets: np.ndarray, loud: dict) -> dict:
     """Curves every CURVE_HOP_S (loudness, energy, onset rate, brightness) and song medians."""
+    from cinemuse.loudness import ABSOLUTE_GATE_LUFS, block_loudness, block_mean_square
+
     sr, n_frames, duration = ANALYSIS_SR, f.n_frames, f.duration
     curve_times = np.arange(0.0, duration, CURVE_HOP_S)
     blocks = loud["blocks"]
     if blocks.size:
         # short-term loudness (EBU 3-s window) from the 400-ms gating blocks' energies
         block_times = 0.2 + 0.1 * np.arange(len(blocks))
-        e_cum = np.concatenate([[0.0], np.cumsum(10.0 ** ((blocks + 0.691) / 10.0))])
+        e_cum = np.concatenate([[0.0], np.cumsum(block_mean_square(blocks))])
         lo = np.searchsorted(block_times, curve_times - 1.3)
         hi = np.minimum(np.maximum(np.searchsorted(block_times, curve_times + 1.3), lo + 1),
                         len(blocks))
         lo = np.minimum(lo, hi - 1)
-        st_lufs = -0.691 + 10 * np.log10((e_cum[hi] - e_cum[lo]) / (hi - lo) + 1e-12)
-        st_lufs = np.maximum(st_lufs, -70.0)
+        st_lufs = np.maximum(block_loudness((e_cum[hi] - e_cum[lo]) / (hi - lo)), ABSOLUTE_GATE_LUFS)
     else:
         st_lufs = np.full_like(curve_times, loud["lufs"])
     curve_frames = np.clip(np.round(curve_times * sr / HOP).astype(int), 0, n_frames - 1)
