@@ -177,14 +177,12 @@ class ScoreBatchOptions:
     stems_dir: str | None = None
 
 
-class ScoreJob(Job):
-    name = "score"
-    suffixes = VIDEO_SUFFIXES
+class FilmExtras:
+    """Per-input side outputs of the jobs that make a film (score, slideshow): each extras
+    folder the batch was given (``audio_dir``, ``midi_dir``, ``cues_dir``, ``stems_dir`` on the
+    options) gets one file or folder per input, named and nested as the main output."""
 
-    def main_output(self, item, out_dir, options):
-        return out_dir / (item.rel + ".mp4")
-
-    def _extras(self, item: Item, options: ScoreBatchOptions) -> dict[str, Path]:
+    def _extras(self, item: Item, options) -> dict[str, Path]:
         extras = {}
         for key, folder, ext in (("audio_out", options.audio_dir, ".wav"), ("midi_out", options.midi_dir, ".mid"),
                                  ("cue_sheet", options.cues_dir, ""), ("stems_dir", options.stems_dir, "")):
@@ -199,6 +197,14 @@ class ScoreJob(Job):
         for key, path in self._extras(item, options).items():
             outs += list(cue_sheet_paths(path)) if key == "cue_sheet" else [path]
         return outs
+
+
+class ScoreJob(FilmExtras, Job):
+    name = "score"
+    suffixes = VIDEO_SUFFIXES
+
+    def main_output(self, item, out_dir, options):
+        return out_dir / (item.rel + ".mp4")
 
     def run(self, item, outputs, options, *, force):
         import cinemuse
@@ -321,7 +327,7 @@ def _album_photos(folder: Path) -> list[Path]:
                    and p.suffix.lower() in PHOTO_EXTENSIONS), key=lambda p: p.name.lower())
 
 
-class SlideshowJob(Job):
+class SlideshowJob(FilmExtras, Job):
     """One film per album: every folder (the given ones and all below) with photos directly in it.
 
     ``HOLIDAYS/2025/lisbon/*.jpg`` given as ``HOLIDAYS`` becomes ``OUT_DIR/2025/lisbon.mp4``;
@@ -349,22 +355,6 @@ class SlideshowJob(Job):
 
     def main_output(self, item, out_dir, options):
         return out_dir / (item.rel + ".mp4")
-
-    def _extras(self, item: Item, options: SlideshowBatchOptions) -> dict[str, Path]:
-        extras = {}
-        for key, folder, ext in (("audio_out", options.audio_dir, ".wav"), ("midi_out", options.midi_dir, ".mid"),
-                                 ("cue_sheet", options.cues_dir, ""), ("stems_dir", options.stems_dir, "")):
-            if folder is not None:
-                extras[key] = Path(folder) / (item.rel + ext)
-        return extras
-
-    def outputs(self, item, out_dir, options):
-        from cinemuse.pipelines.score import cue_sheet_paths
-
-        outs = [self.main_output(item, out_dir, options)]
-        for key, path in self._extras(item, options).items():
-            outs += list(cue_sheet_paths(path)) if key == "cue_sheet" else [path]
-        return outs
 
     def run(self, item, outputs, options, *, force):
         from dataclasses import replace
