@@ -1,12 +1,12 @@
 """How accurate is `cinemuse analyze`, and is it ahead of its peers? Tempo, beats, downbeats, key.
 
-Several hundred excerpts with exact ground truth (see ``analyze_sets.py``), in sets: held-out
+Several hundred excerpts with exact ground truth (see :mod:`cinemuse.train.annotated_pieces`, the ``test`` split), in sets: held-out
 POP909 songs (human beat, bar and key annotations), Groove MIDI test performances (drums only,
 human timing), held-out folk tunes at 60-180 BPM in 2/4, 4/4, 3/4 and 6/8 with and without
 drums, cinemuse's own styles at given tempi and keys, and the earlier benchmark's set
 (``legacy``).  Every piece is rendered with two different General MIDI SoundFonts and each
 rendering goes through one of the degradations real files have: reverb, heavy compression,
-MP3 / AAC at 128 kb/s, noise, a quiet intro, or none (see ``analyze_render.py``).
+MP3 / AAC at 128 kb/s, noise, a quiet intro, or none (see :mod:`cinemuse.train.annotated_renders`).
 
 The renders are made once into a cache folder (``--cache-dir``, default
 ``~/.cache/cinemuse-bench/analyze``) with ``manifest.jsonl`` holding the ground truth of each;
@@ -44,8 +44,8 @@ from pathlib import Path
 import numpy as np
 from datadir import add_data_dir_argument, data_dir
 
-import analyze_render as ar
-import analyze_sets as sets
+from cinemuse.train import annotated_pieces as sets
+from cinemuse.train import annotated_renders as ar
 
 SETS = ("pop909", "groove", "folk", "styles", "legacy")
 TARGETS = {"tempo_acc1": 0.9, "beat_f": 0.9, "downbeat_f": 0.8, "key_exact": 0.85, "key_mirex": 0.9}

@@ -298,8 +298,7 @@ def profile_from_features(f: SongFeatures, *, progress: Progress = SILENT) -> So
         st.advance()
         key = _key(f)
         st.advance()
-        rhythm.update(_downbeats(f, rhythm["beats"], rhythm["beat_frames"], key["chroma_n"],
-                                 rhythm["division"]))
+        rhythm.update(_downbeats(rhythm))
         timbre = _timbre(f, rhythm["onsets"], loud)
         st.advance()
         sections = _sections(f, rhythm, key["chroma_n"], timbre["energy"], timbre["curve_times"])
@@ -351,22 +350,23 @@ def _loudness(f: SongFeatures) -> dict:
 
 
 def _rhythm(f: SongFeatures) -> dict:
-    """Tempo, beat times (and frames), onset frames and the beat's subdivision (2 or 3)."""
+    """Tempo, beat times (and frames), onset frames, the beat's subdivision (2 or 3) and the
+    network's downbeat curve (beats and bars are read from the beat network's activations)."""
     from cinemuse.analysis import audio_dsp as dsp
-    from cinemuse.analysis import rhythm
+    from cinemuse.analysis import beat_net, rhythm
 
     sr = ANALYSIS_SR
     onsets = dsp.onset_frames(f.onset, sr=sr, hop_length=HOP)
-    balanced = rhythm.balanced_envelope(f.onset_bands)
-    tempo = rhythm.estimate_tempo(balanced, events_per_second=len(onsets) / f.duration,
-                                  sr=sr, hop_length=HOP)
-    beat_frames = dsp.track_beats(f.onset, tempo_bpm=tempo, sr=sr, hop_length=HOP)
+    beat_act, downbeat_act = beat_net.activations(f.mel_db)
+    tempo, beat_frames = rhythm.beats_from_activation(
+        beat_act, sr=sr, hop_length=HOP,
+        track=lambda env, bpm: dsp.track_beats(env, tempo_bpm=bpm, sr=sr, hop_length=HOP))
     beats = beat_frames * HOP / sr
     if len(beats) >= 4:
         # the median inter-beat interval of the tracked beats is the tempo we report
         tempo = float(60.0 / np.median(np.diff(beats)))
     return {"tempo": float(tempo), "beats": beats, "beat_frames": beat_frames, "onsets": onsets,
-            "division": rhythm.subdivision(f.onset, beat_frames)}
+            "division": rhythm.subdivision(f.onset, beat_frames), "downbeat_activation": downbeat_act}
 
 
 def _key(f: SongFeatures) -> dict:
@@ -408,23 +408,13 @@ def _chroma_change(chroma: np.ndarray, times: np.ndarray, beats: np.ndarray) -> 
     return np.r_[0.0, 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)]
 
 
-def _downbeats(f: SongFeatures, beats: np.ndarray, beat_frames: np.ndarray,
-               chroma_n: np.ndarray, division: int = 2) -> dict:
-    """Bar starts and metre from harmony, bass and drum cues at the beats (analysis.rhythm)."""
+def _downbeats(rhythm_step: dict) -> dict:
+    """Bar starts and metre from the beat network's downbeat curve at the beats."""
     from cinemuse.analysis import rhythm
 
-    if len(beats) < 8:
-        return {"downbeats": beats[:1].copy(), "beats_per_bar": 4, "meter": "4/4"}
-    times = _chroma_times(f)
-    bass = f.bass_chroma / (f.bass_chroma.max() + 1e-9) if f.bass_chroma.size else chroma_n
-
-    def near_beats(env: np.ndarray) -> np.ndarray:  # strongest onset within +-2 frames
-        return np.array([env[max(b - 2, 0): b + 3].max() for b in beat_frames])
-
-    cues = {"harmony": _chroma_change(chroma_n, times, beats),
-            "bass_note": _chroma_change(bass, times, beats),
-            "bass_onset": near_beats(f.onset_low), "snare": near_beats(f.onset_bands[-1])}
-    downbeats, beats_per_bar, meter = rhythm.estimate_meter(beats, cues, beat_division=division)
+    downbeats, beats_per_bar, meter = rhythm.bars_from_activation(
+        rhythm_step["beats"], rhythm_step["beat_frames"], rhythm_step["downbeat_activation"],
+        beat_division=rhythm_step["division"])
     return {"downbeats": downbeats, "beats_per_bar": beats_per_bar, "meter": meter}
 
 

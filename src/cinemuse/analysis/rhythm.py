@@ -207,3 +207,83 @@ def estimate_meter(beats: np.ndarray, cues: dict[str, np.ndarray], *, beat_divis
     _, bar, phase = best
     meter = {4: "4/4", 3: "3/4", 2: "6/8" if beat_division == 3 else "2/4"}[bar]
     return beats[phase::bar].copy(), bar, meter
+
+
+# --------------------------------------------------------------------------- from the network
+
+# bar lengths tried on the network's downbeat curve, and their prior (in units of the curve's
+# contrast): 4 beats a bar unless the curve clearly says 3 or 2
+BAR_PRIOR = {2: {2: 0.02, 3: 0.0, 4: 0.0}, 3: {2: 0.02, 3: 0.0, 4: 0.0}}
+
+
+def _pulse_contrast(activation: np.ndarray, beat_frames: np.ndarray) -> float:
+    """How much a beat grid stands out: activation at its beats minus that between them.
+
+    "Between" is the stronger of the half-way points and the thirds: a grid at half the
+    true tempo has beats at its halves (or thirds, in triple time), one at double the tempo
+    has half its own beats between the true ones, so only the true grid scores high.
+    """
+    if len(beat_frames) < 4:
+        return -np.inf
+    act = np.asarray(activation, np.float64)
+    starts, ends = beat_frames[:-1], beat_frames[1:]
+
+    def at(fraction: float) -> float:
+        idx = np.round(starts + fraction * (ends - starts)).astype(int)
+        lo, hi = np.clip(idx - 1, 0, len(act) - 1), np.clip(idx + 2, 0, len(act))
+        return float(np.mean([act[a:b].max() for a, b in zip(lo, hi)]))
+
+    on = float(np.mean([act[max(b - 1, 0): b + 2].max() for b in beat_frames]))
+    return on - max(at(0.5), 0.5 * (at(1 / 3) + at(2 / 3)))
+
+
+def tempo_candidates(activation: np.ndarray, *, sr: int, hop_length: int,
+                     candidates: int = 4) -> np.ndarray:
+    """The strongest periodicities of the beat activation (BPM), strongest first."""
+    bpms, score = tempo_scores(activation, sr=sr, hop_length=hop_length)
+    peaks = np.flatnonzero((score[1:-1] >= score[:-2]) & (score[1:-1] > score[2:])) + 1
+    if len(peaks) == 0:
+        return bpms[[int(np.argmax(score))]]
+    return bpms[peaks[np.argsort(score[peaks])[::-1][:candidates]]]
+
+
+def beats_from_activation(activation: np.ndarray, *, sr: int, hop_length: int,
+                          track) -> tuple[float, np.ndarray]:
+    """(tempo, beat frames): of the candidate tempi, the tracked grid that stands out most.
+
+    ``track(envelope, tempo_bpm)`` is the beat tracker (dynamic programming, so the grid
+    follows a human drift); each candidate tempo and its double and half are tracked and the
+    grid with the highest :func:`_pulse_contrast` wins.
+    """
+    tried: list[tuple[float, float, np.ndarray]] = []
+    for bpm in tempo_candidates(activation, sr=sr, hop_length=hop_length):
+        for level in (bpm, 2 * bpm, bpm / 2):
+            if not MIN_BPM <= level <= MAX_BPM or any(abs(np.log2(level / t)) < 0.03 for t, _, _ in tried):
+                continue
+            frames = track(activation, level)
+            tried.append((level, _pulse_contrast(activation, frames), frames))
+    if not tried:
+        return float(TEMPO_PRIOR_BPM), np.zeros(0, np.int64)
+    level, _, frames = max(tried, key=lambda t: t[1])
+    return float(level), frames
+
+
+def bars_from_activation(beats: np.ndarray, beat_frames: np.ndarray, downbeat: np.ndarray, *,
+                         beat_division: int = 2) -> tuple[np.ndarray, int, str]:
+    """Bar length, phase and metre name from the network's downbeat curve at the beats."""
+    n = len(beats)
+    if n < 8:
+        return beats[:1].copy(), 4, "4/4"
+    act = np.asarray(downbeat, np.float64)
+    at_beat = np.array([act[max(b - 1, 0): b + 2].max() for b in beat_frames])
+    best = (-np.inf, 4, 0)
+    for bar, prior in BAR_PRIOR[3 if beat_division == 3 else 2].items():
+        for phase in range(bar):
+            sel = np.zeros(n, bool)
+            sel[phase::bar] = True
+            value = float(at_beat[sel].mean() - at_beat[~sel].mean()) + prior
+            if value > best[0]:
+                best = (value, bar, phase)
+    _, bar, phase = best
+    meter = {4: "4/4", 3: "3/4", 2: "6/8" if beat_division == 3 else "2/4"}[bar]
+    return beats[phase::bar].copy(), bar, meter

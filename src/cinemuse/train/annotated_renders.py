@@ -1,4 +1,4 @@
-"""Rendering the analysis benchmark's pieces: SoundFonts, mixes and the degradations of real files.
+"""Rendering annotated pieces as a user's files: SoundFonts, mixes and the degradations real files have.
 
 Each piece is synthesised with one General MIDI SoundFont (TinySoundFont, through
 ``cinemuse.music.render``), mixed and mastered by cinemuse's mixer (the piece's mix style;

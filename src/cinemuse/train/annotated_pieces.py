@@ -1,4 +1,4 @@
-"""The pieces of the analysis benchmark (``bench_analyze.py``): MIDI plus exact ground truth.
+"""Pieces with exact ground truth, as MIDI: the analysis benchmark's and the beat network's.
 
 Every generator yields dicts with ``piece`` (a stable id), ``pm`` (a pretty_midi.PrettyMIDI
 whose time 0 is the start of the excerpt), ``beats`` and ``downbeats`` (seconds),
@@ -7,26 +7,30 @@ whose time 0 is the start of the excerpt), ``beats`` and ``downbeats`` (seconds)
 and ``meter`` ("4/4", "3/4", "6/8"...).  Ground truth always comes from the score or the
 performance's own grid, never from audio.
 
-Held-out material only (nothing here was used to train or tune a cinemuse model):
+Each generator takes a ``split``: ``"test"`` is the benchmark's held-out material (nothing in
+it trains or tunes a cinemuse model), ``"train"`` and ``"validation"`` are what the beat
+network (:mod:`cinemuse.train.beats`) learns from and is selected on:
 
-* ``pop909``: the *test* split of :func:`cinemuse.train.harmony.split_songs` (10 %% of the songs,
-  seed 909: the split the harmony model was trained against).  ``beat_midi.txt`` (beats,
+* ``pop909``: the splits of :func:`cinemuse.train.harmony.split_songs` (80/10/10 %% of the
+  songs, seed 909: the split the harmony model was trained against).  ``beat_midi.txt`` (beats,
   downbeats) and ``key_audio.txt`` are the dataset's human annotations of the performed MIDI.
-* ``groove``: the Groove MIDI Dataset's official *test* split, ``beat`` performances: drums
+* ``groove``: the Groove MIDI Dataset's official splits, ``beat`` performances: drums
   only, human timing against the click the drummer played to (the MIDI's tempo grid).
-* ``folk``: music21's ABC folk corpora.  Tunes in triple and compound meters are never in the
-  melody model's corpus (it keeps duple meters only); duple tunes are taken from the corpus
-  split's *test* part (:func:`cinemuse.train.corpus.split_tunes`).  Tempo drawn per tune
-  (seeded): 60-180 BPM for simple meters, 60-120 dotted-quarter BPM for 6/8.
-* ``styles``: cinemuse's own composer, every style at three tempi across its range, keys and
-  modes drawn per piece.
-* ``legacy``: the earlier benchmark's set (POP909 ids 801..909 with one key, Bach chorales at
-  60-110 BPM, six instrumentations), kept so that earlier figures can be compared.
+* ``folk``: music21's ABC folk corpora, split by a hash of the tune's id (:func:`folk_split`:
+  20 %% test, 5 %% validation).  Test tunes in duple meters must also be in the melody model's
+  test split (:func:`cinemuse.train.corpus.split_tunes`), so that no benchmark tune trained
+  the melody model either.  Tempo drawn per tune (seeded): 60-180 BPM for simple meters,
+  60-120 dotted-quarter BPM for 6/8.
+* ``styles``: cinemuse's own composer, every style at several tempi across its range, keys and
+  modes drawn per piece; each split from its own seed.
+* ``legacy`` (test only): the earlier benchmark's set (POP909 ids 801..909 with one key, Bach
+  chorales at 60-110 BPM, six instrumentations), kept so that earlier figures can be compared.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from pathlib import Path
 
@@ -100,11 +104,11 @@ def _row(piece, pm, beats, downbeats, *, key, mix, meter, beats_per_bar, seconds
 # --------------------------------------------------------------------------- POP909
 
 
-def pop909_heldout(data: Path) -> list[Path]:
-    """The POP909 songs the harmony model was not trained on (its test split)."""
+def pop909_split(data: Path, split: str = "test") -> list[Path]:
+    """The POP909 song folders of one split (test: the songs the harmony model never saw)."""
     from cinemuse.train.harmony import pop909_songs, split_songs
 
-    return split_songs(pop909_songs(data))["test"]
+    return split_songs(pop909_songs(data))[split]
 
 
 def _pop909_key(folder: Path, start: float, end: float) -> str | None:
@@ -138,13 +142,13 @@ def _pop909_bass(piano, beats: np.ndarray):
     return bass
 
 
-def pop909_pieces(data: Path, n: int, seconds: float, *, seed: int = 0):
-    """Excerpts of held-out POP909 songs from a downbeat in the first half, half with drums."""
+def pop909_pieces(data: Path, n: int, seconds: float, *, seed: int = 0, split: str = "test"):
+    """Excerpts of POP909 songs from a downbeat in the first half, half with drums."""
     import pretty_midi
 
     rng = np.random.default_rng(seed)
     count = 0
-    for folder in pop909_heldout(data):
+    for folder in pop909_split(data, split):
         if count >= n:
             break
         ann = np.loadtxt(folder / "beat_midi.txt")
@@ -177,13 +181,13 @@ def pop909_pieces(data: Path, n: int, seconds: float, *, seed: int = 0):
 # --------------------------------------------------------------------------- Groove MIDI
 
 
-def groove_pieces(data: Path, n: int, seconds: float):
-    """The Groove MIDI test split's beat performances (at least ``seconds`` long), as played."""
+def groove_pieces(data: Path, n: int, seconds: float, *, split: str = "test"):
+    """One Groove MIDI split's beat performances (at least ``seconds`` long), as played."""
     import pretty_midi
 
     root = data / "music" / "groove"
     with open(root / "info.csv", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["split"] == "test" and r["beat_type"] == "beat"
+        rows = [r for r in csv.DictReader(fh) if r["split"] == split and r["beat_type"] == "beat"
                 and float(r["duration"]) >= seconds]
     # a spread of meters and tempi: every k-th row of the sorted list, not hand-picked
     rows.sort(key=lambda r: r["midi_filename"])
@@ -221,6 +225,12 @@ def folk_heldout_ids(cache: Path) -> set[str]:
     tunes, _ = build_corpus(None)
     save_corpus(path, tunes)
     return {t.key for t in split_tunes(tunes)["test"]}
+
+
+def folk_split(tune_id: str) -> str:
+    """"test" (20 %), "validation" (5 %) or "train", from a hash of the tune's id."""
+    bucket = hashlib.sha1(tune_id.encode()).digest()[0] / 256.0
+    return "test" if bucket < 0.2 else "validation" if bucket < 0.25 else "train"
 
 
 def _abc_meter(text: str) -> str | None:
@@ -312,12 +322,13 @@ def _folk_piece(text: str, bpm: float, seconds: float, program: int, transpose: 
     return pm, beats, down, f"{NOTE_NAMES[(tonic + transpose) % 12]} {mode}", meter, bpb
 
 
-def folk_pieces(n: int, seconds: float, *, cache: Path, seed: int = 0, meters=("2/4", "4/4", "3/4", "6/8")):
-    """Held-out folk tunes, equal numbers per meter, every other one with drums."""
+def folk_pieces(n: int, seconds: float, *, cache: Path, seed: int = 0,
+                meters=("2/4", "4/4", "3/4", "6/8"), split: str = "test"):
+    """Folk tunes of one split, equal numbers per meter, every other one with drums."""
     from cinemuse.train.corpus import abc_files, abc_meter_is_duple, split_abc_tunes
 
     rng = np.random.default_rng(seed)
-    heldout = folk_heldout_ids(cache)
+    heldout = folk_heldout_ids(cache) if split == "test" else set()
     candidates = []
     for path, collection, _ in abc_files():
         for i, text in enumerate(split_abc_tunes(Path(path).read_text(encoding="latin-1"))):
@@ -325,7 +336,9 @@ def folk_pieces(n: int, seconds: float, *, cache: Path, seed: int = 0, meters=("
             if meter not in meters and not (meter == "C" and "4/4" in meters):
                 continue
             tune_id = f"{collection}/{Path(path).name}#{i}"
-            if abc_meter_is_duple(text) and tune_id not in heldout:
+            if folk_split(tune_id) != split:
+                continue
+            if split == "test" and abc_meter_is_duple(text) and tune_id not in heldout:
                 continue  # a duple tune may be in the melody model's training split
             candidates.append((tune_id, "4/4" if meter == "C" else meter, text))
     order = rng.permutation(len(candidates))
@@ -370,13 +383,16 @@ def folk_pieces(n: int, seconds: float, *, cache: Path, seed: int = 0, meters=("
 # --------------------------------------------------------------------------- cinemuse styles
 
 
-def style_pieces(seconds: float, *, per_style: int = 3, seed: int = 0):
+STYLE_SEEDS = {"test": 0, "validation": 1, "train": 2}
+
+
+def style_pieces(seconds: float, *, per_style: int = 3, split: str = "test"):
     """cinemuse's composer: each style at ``per_style`` tempi spread over its range."""
     from cinemuse.music.compose import compose
     from cinemuse.music.styles import STYLES
     from cinemuse.pipelines.compose import build_cue
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(STYLE_SEEDS[split])
     for name, style in STYLES.items():
         lo, hi = style.tempo_range
         for k, bpm in enumerate(np.linspace(lo, hi, per_style)):
@@ -388,7 +404,8 @@ def style_pieces(seconds: float, *, per_style: int = 3, seed: int = 0):
             pm = piece.midi
             ts = pm.time_signature_changes[0] if pm.time_signature_changes else None
             bpb = ts.numerator if ts else 4
-            yield _row(f"styles/{name}-{k}", pm, pm.get_beats(), pm.get_downbeats(), key=piece.key,
+            prefix = "styles" if split == "test" else f"styles-{split}"
+            yield _row(f"{prefix}/{name}-{k}", pm, pm.get_beats(), pm.get_downbeats(), key=piece.key,
                        mix=name, meter=f"{bpb}/4", beats_per_bar=bpb, seconds=seconds)
 
 

@@ -1,0 +1,448 @@
+"""The beat and downbeat network: a small temporal convolutional network over log-mel frames.
+
+Data
+    Annotated pieces (:mod:`cinemuse.train.annotated_pieces`, the ``train`` and ``validation``
+    splits, never ``test``: the benchmark's): POP909 songs with their human beat and bar
+    annotations, Groove MIDI drum performances with human timing, folk tunes in 2/4, 4/4, 3/4
+    and 6/8 with and without drums, and cinemuse's own styles.  Each piece is stretched in time
+    (training only, 0.8-1.25x, so every set covers a wide tempo range), rendered with one of
+    three General MIDI SoundFonts and passed through one of the degradations of real files
+    (:mod:`cinemuse.train.annotated_renders`; MP3 and AAC through the real encoder and
+    decoder).  What the network sees is exactly what ``analyze`` computes: the 48-band log-mel
+    of :func:`cinemuse.analysis.song_features.extract_features` at 43 frames a second.
+    Renders are cached per excerpt (``.cache/beats/<split>/*.npz``), so a rerun only trains.
+
+Network (after the TCNs of Davies & Böck 2019, "Temporal convolutional networks for musical
+audio beat tracking", EUSIPCO, and Böck & Davies 2020, "Deconstruct, analyse, reconstruct",
+ISMIR, which learn beats and downbeats together)
+    The log-mel (scaled to 0..1) and its half-wave rectified frame difference, as two input
+    planes; three 2-D convolutions with max-pooling over frequency reduce the 48 bands to one
+    feature vector per frame; nine residual blocks of non-causal dilated 1-D convolutions
+    (kernel 5, dilations 1..256: a receptive field of 47 s) follow; a 1x1 convolution gives two
+    logits per frame, beat and downbeat.  Targets are the annotated frames, their neighbours
+    at 0.5 (target widening, as in the papers).  About 40 k parameters.
+
+Output: ``assets/rhythm/beat_tcn.onnx`` (input ``mel_db`` (1, 48, T) float32, output
+``activation`` (1, 2, T) probabilities), run by :mod:`cinemuse.analysis.beat_net`.
+
+    python -m cinemuse.train.beats render            # the cached renders (both splits)
+    python -m cinemuse.train.beats fit --threads 1   # train, checkpointing, then export
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cinemuse.progress import SILENT
+
+ASSET_NAME = "rhythm/beat_tcn.onnx"
+FONTS = ("fluidr3", "musescore", "timgm6mb")
+# pieces per set and split: (pop909, groove, folk, styles per style)
+COUNTS = {"train": (320, 200, 240, 10), "validation": (40, 30, 32, 2)}
+QUICK_COUNTS = {"train": (4, 4, 4, 1), "validation": (2, 2, 2, 1)}
+SECONDS = {"pop909": 30.0, "groove": 20.0, "folk": 30.0, "styles": 30.0}
+STRETCH = (0.8, 1.25)
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    steps: int = 3000
+    batch: int = 8
+    frames: int = 1024  # 23.8 s crops
+    lr: float = 2e-3
+    channels: int = 32
+    kernel: int = 5
+    dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+    dropout: float = 0.1
+    downbeat_weight: float = 1.0
+    eval_every: int = 250
+
+
+def quick_config(seed: int = 0) -> Config:
+    return Config(seed=seed, steps=20, batch=2, frames=256, eval_every=10)
+
+
+# --------------------------------------------------------------------------- renders
+
+
+def _pieces(data: Path, split: str, counts: tuple[int, int, int, int], cache: Path):
+    """The split's pieces, the four sets interleaved (a partial corpus stays balanced)."""
+    from cinemuse.train import annotated_pieces as sets
+
+    n_pop, n_groove, n_folk, per_style = counts
+    seed = {"train": 11, "validation": 12}[split]
+    sources = [
+        sets.pop909_pieces(data, n_pop, SECONDS["pop909"], seed=seed, split=split),
+        sets.groove_pieces(data, n_groove, SECONDS["groove"], split=split),
+        sets.folk_pieces(n_folk, SECONDS["folk"], cache=cache, seed=seed, split=split),
+        sets.style_pieces(SECONDS["styles"], per_style=per_style, split=split),
+    ]
+    for group in itertools.zip_longest(*sources):
+        yield from (piece for piece in group if piece is not None)
+
+
+def stretch(piece: dict, factor: float) -> dict:
+    """The piece played ``factor`` times slower (times and ground truth scaled)."""
+    import copy
+
+    pm = copy.deepcopy(piece["pm"])
+    for inst in pm.instruments:
+        for note in inst.notes:
+            note.start *= factor
+            note.end *= factor
+        for cc in inst.control_changes:
+            cc.time *= factor
+    return piece | {"pm": pm, "beats": piece["beats"] * factor, "downbeats": piece["downbeats"] * factor,
+                    "tempo": piece["tempo"] / factor, "seconds": piece["seconds"] * factor}
+
+
+def _decoded(audio: np.ndarray, ext: str, folder: Path) -> np.ndarray:
+    """``audio`` through the lossy encoder and back, as a user's MP3 or AAC file would be."""
+    from cinemuse.io.audio import read_audio
+    from cinemuse.train import annotated_renders as ar
+
+    if ext == ".flac":
+        return audio
+    path = folder / f".codec-roundtrip{ext}"
+    try:
+        ar.write(path, audio)
+        return read_audio(path, sample_rate=ar.SR)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def render_split(data: Path, split: str, *, quick: bool = False, progress=SILENT, log=print) -> Path:
+    """Render (what the cache lacks of) one split; returns its folder of ``.npz`` excerpts."""
+    from cinemuse.analysis.song_features import extract_features
+    from cinemuse.train import annotated_renders as ar
+    from cinemuse.train.paths import cache_dir
+
+    folder = cache_dir("beats") / (f"{split}-quick" if quick else split)
+    folder.mkdir(parents=True, exist_ok=True)
+    fonts = {name: ar.font_path(name) for name in FONTS}
+    fonts = {k: v for k, v in fonts.items() if v is not None}
+    counts = (QUICK_COUNTS if quick else COUNTS)[split]
+    total = counts[0] + counts[1] + counts[2] + 7 * counts[3]
+    done = 0
+    with progress.stage(f"Rendering the {split} pieces", total=total) as stage:
+        for piece in _pieces(data, split, counts, cache_dir("beats")):
+            name = hashlib.sha1(piece["piece"].encode()).hexdigest()[:16] + ".npz"
+            stage.advance()
+            if (folder / name).is_file():
+                continue
+            t0 = time.perf_counter()
+            rng = np.random.default_rng(int.from_bytes(hashlib.sha1(piece["piece"].encode()).digest()[:8], "little"))
+            if split == "train":
+                piece = stretch(piece, float(np.exp(rng.uniform(*np.log(STRETCH)))))
+            font = list(fonts)[int(rng.integers(len(fonts)))]
+            kind = ar.DEGRADATIONS[int(rng.integers(len(ar.DEGRADATIONS)))]
+            audio = ar.render(piece["pm"], font=fonts[font], mix=piece["mix"], seconds=piece["seconds"])
+            audio, shift, ext = ar.degrade(audio, kind, seed=int(rng.integers(2**31)))
+            audio = _decoded(audio, ext, folder)
+            feats = extract_features([audio], ar.SR)
+            tmp = folder / (name + ".part.npz")
+            np.savez_compressed(
+                tmp, mel_db=feats.mel_db, chroma=feats.chroma.astype(np.float16),
+                bass_chroma=feats.bass_chroma.astype(np.float16),
+                beats=piece["beats"] + shift, downbeats=piece["downbeats"] + shift,
+                meta=json.dumps({"piece": piece["piece"], "font": font, "degradation": kind,
+                                 "meter": piece["meter"], "beats_per_bar": piece["beats_per_bar"],
+                                 "tempo": piece["tempo"], "key": piece["key"]}))
+            tmp.rename(folder / name)
+            done += 1
+            log(json.dumps({"rendered": piece["piece"], "font": font, "degradation": kind,
+                            "seconds": round(time.perf_counter() - t0, 2)}))
+    return folder
+
+
+def load_split(folder: Path) -> list[dict]:
+    """The cached excerpts of one split: mel (48, T) float16, beat and downbeat times, meta."""
+    out = []
+    for path in sorted(folder.glob("*.npz")):
+        if path.name.endswith(".part.npz"):
+            continue
+        with np.load(path) as z:
+            out.append({"mel_db": z["mel_db"], "beats": z["beats"], "downbeats": z["downbeats"],
+                        "meta": json.loads(str(z["meta"]))})
+    return out
+
+
+# --------------------------------------------------------------------------- network
+
+
+def frames_per_second() -> float:
+    from cinemuse.analysis.song_features import ANALYSIS_SR, HOP
+
+    return ANALYSIS_SR / HOP
+
+
+def targets(times: np.ndarray, n_frames: int) -> np.ndarray:
+    """Frame targets: 1 at each annotated frame, 0.5 beside it (target widening)."""
+    y = np.zeros(n_frames, np.float32)
+    idx = np.round(np.asarray(times) * frames_per_second()).astype(int)
+    idx = idx[(idx >= 0) & (idx < n_frames)]
+    for off in (-1, 1):
+        j = np.clip(idx + off, 0, n_frames - 1)
+        y[j] = np.maximum(y[j], 0.5)
+    y[idx] = 1.0
+    return y
+
+
+def make_network(cfg: Config):
+    """The TCN (see the module docstring) as a torch module: (B, 48, T) dB -> (B, 2, T) logits."""
+    import torch
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, c: int, dilation: int):
+            super().__init__()
+            pad = dilation * (cfg.kernel - 1) // 2
+            self.conv = nn.Conv1d(c, c, cfg.kernel, dilation=dilation, padding=pad)
+            self.mix = nn.Conv1d(c, c, 1)
+            self.drop = nn.Dropout(cfg.dropout)
+
+        def forward(self, x):
+            return x + self.mix(self.drop(nn.functional.elu(self.conv(x))))
+
+    class BeatTCN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            c = cfg.channels
+            self.front = nn.Sequential(
+                nn.Conv2d(2, c, (3, 3), padding=(1, 1)), nn.ELU(), nn.MaxPool2d((3, 1)),  # 48 -> 16
+                nn.Conv2d(c, c, (3, 3), padding=(1, 1)), nn.ELU(), nn.MaxPool2d((4, 1)),  # 16 -> 4
+                nn.Conv2d(c, c, (4, 1)), nn.ELU(), nn.Dropout(cfg.dropout))              # 4 -> 1
+            self.blocks = nn.Sequential(*[Block(c, d) for d in cfg.dilations])
+            self.head = nn.Conv1d(c, 2, 1)
+
+        def forward(self, mel_db):
+            x = mel_db / 80.0 + 1.0
+            rise = torch.relu(x - torch.cat([x[:, :, :1], x[:, :, :-1]], dim=2))
+            h = self.front(torch.stack([x, rise * 4.0], dim=1)).squeeze(2)
+            return self.head(self.blocks(h))
+
+    return BeatTCN()
+
+
+def _batch(rows: list[dict], rng, cfg: Config, *, augment: bool):
+    """A batch of random crops: (mel (B, 48, L), targets (B, 2, L), mask (B, L))."""
+    n = cfg.frames
+    mel = np.full((cfg.batch, rows[0]["mel_db"].shape[0], n), -80.0, np.float32)
+    y = np.zeros((cfg.batch, 2, n), np.float32)
+    mask = np.zeros((cfg.batch, n), np.float32)
+    for b, i in enumerate(rng.integers(0, len(rows), cfg.batch)):
+        row = rows[i]
+        m = row["mel_db"].astype(np.float32)
+        t = m.shape[1]
+        start = int(rng.integers(0, max(1, t - n + 1)))
+        seg = m[:, start:start + n]
+        if augment:  # a level the reference never had: the song louder or softer than its peak
+            seg = np.clip(seg + rng.uniform(-6.0, 3.0), -80.0, 0.0)
+        k = seg.shape[1]
+        mel[b, :, :k] = seg
+        y[b, 0, :k] = targets(row["beats"], t)[start:start + k]
+        y[b, 1, :k] = targets(row["downbeats"], t)[start:start + k]
+        mask[b, :k] = 1.0
+    return mel, y, mask
+
+
+def _loss(model, mel, y, mask, cfg: Config):
+    import torch
+
+    logits = model(torch.from_numpy(mel))
+    target = torch.from_numpy(y)
+    m = torch.from_numpy(mask)[:, None, :]
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    weight = torch.tensor([1.0, cfg.downbeat_weight])[None, :, None]
+    return (bce * m * weight).sum() / (m.sum() * 2)
+
+
+def fit(cfg: Config, train_rows: list[dict], val_rows: list[dict], *, ckpt: Path,
+        progress=SILENT, log=print) -> dict:
+    """Adam with a cosine schedule; the checkpoint with the lowest validation loss is kept."""
+    import torch
+
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    model = make_network(cfg)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.1)
+    val_rng = np.random.default_rng(cfg.seed + 1)
+    val_cfg = Config(**(asdict(cfg) | {"batch": min(len(val_rows), 32), "frames": cfg.frames}))
+    val_batches = [_batch(val_rows, val_rng, val_cfg, augment=False) for _ in range(3)]
+    best, history, recent = np.inf, [], []
+    t0 = time.time()
+    with progress.stage("Training the beat network", total=cfg.steps) as stage:
+        for step in range(cfg.steps):
+            model.train()
+            loss = _loss(model, *_batch(train_rows, rng, cfg, augment=True), cfg)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            recent.append(float(loss.detach()))
+            stage.advance()
+            if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
+                model.eval()
+                with torch.no_grad():
+                    val = float(np.mean([float(_loss(model, *b, cfg)) for b in val_batches]))
+                history.append({"step": step + 1, "train": round(float(np.mean(recent)), 5),
+                                "validation": round(val, 5), "seconds": round(time.time() - t0, 1)})
+                recent = []
+                log(json.dumps(history[-1]))
+                if val < best:
+                    best = val
+                    torch.save({"model": model.state_dict(), "config": asdict(cfg), "step": step + 1}, ckpt)
+    return {"best_validation_loss": round(best, 5), "history": history}
+
+
+def export_onnx(ckpt: Path, out_path: Path) -> dict:
+    """The checkpoint as ONNX (probabilities), checked against torch on a random input."""
+    import onnxruntime as ort
+    import torch
+
+    state = torch.load(ckpt, weights_only=True)
+    cfg = Config(**(state["config"] | {"dilations": tuple(state["config"]["dilations"])}))
+    model = make_network(cfg)
+    model.load_state_dict(state["model"])
+    model.eval()
+
+    class Probabilities(torch.nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, mel_db):
+            return torch.sigmoid(self.net(mel_db))
+
+    wrapped = Probabilities(model)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name("." + out_path.name + ".part")
+    with torch.no_grad():
+        torch.onnx.export(wrapped, (torch.full((1, 48, 600), -40.0),), str(tmp),
+                          input_names=["mel_db"], output_names=["activation"],
+                          dynamic_axes={"mel_db": {2: "frames"}, "activation": {2: "frames"}},
+                          opset_version=17, dynamo=False)
+    import onnx
+
+    m = onnx.load(str(tmp))
+    for k, v in {"fps": f"{frames_per_second():.6f}", "step": str(state["step"]),
+                 "config": json.dumps(state["config"])}.items():
+        m.metadata_props.add(key=k, value=v)
+    onnx.save(m, str(tmp))
+    x = np.random.default_rng(0).uniform(-80, 0, (1, 48, 3000)).astype(np.float32)
+    wrapped.eval()  # the exporter puts back the wrapper's (training) mode, recursively
+    with torch.no_grad():
+        ref = wrapped(torch.from_numpy(x)).numpy()
+    got = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"]).run(None, {"mel_db": x})[0]
+    diff = float(np.abs(ref - got).max())
+    if diff > 1e-4:
+        raise RuntimeError(f"ONNX export differs from torch by {diff}")
+    tmp.replace(out_path)
+    n_params = sum(p.numel() for p in model.parameters())
+    return {"output": str(out_path), "parameters": int(n_params), "onnx_max_diff": diff, "step": int(state["step"])}
+
+
+def evaluate(model: Path, rows: list[dict]) -> dict:
+    """Tempo Accuracy1, beat and downbeat F-measure of ``analyze``'s rhythm step on ``rows``.
+
+    The same reading of the activations as :func:`cinemuse.analysis.audio._rhythm` (tempo,
+    dynamic-programming beats, bars), per set of the pieces, with mir_eval's metrics.
+    """
+    import mir_eval
+
+    from cinemuse.analysis import audio_dsp as dsp
+    from cinemuse.analysis import beat_net, rhythm
+    from cinemuse.analysis.song_features import ANALYSIS_SR, HOP
+
+    per_set: dict[str, list[tuple[float, float, float]]] = {}
+    for row in rows:
+        beat_act, down_act = beat_net.activations(row["mel_db"], model=model)
+        tempo, frames = rhythm.beats_from_activation(
+            beat_act, sr=ANALYSIS_SR, hop_length=HOP,
+            track=lambda env, bpm: dsp.track_beats(env, tempo_bpm=bpm, sr=ANALYSIS_SR, hop_length=HOP))
+        beats = frames * HOP / ANALYSIS_SR
+        if len(beats) >= 4:
+            tempo = float(60.0 / np.median(np.diff(beats)))
+        downbeats, _, _ = rhythm.bars_from_activation(beats, frames, down_act)
+        ref = mir_eval.beat.trim_beats(np.asarray(row["beats"], float))
+        ref_tempo = 60.0 / np.median(np.diff(row["beats"]))
+        acc1 = float(abs(tempo - ref_tempo) <= 0.04 * ref_tempo)
+        beat_f = mir_eval.beat.f_measure(ref, mir_eval.beat.trim_beats(beats))
+        down_f = mir_eval.beat.f_measure(mir_eval.beat.trim_beats(np.asarray(row["downbeats"], float)),
+                                         mir_eval.beat.trim_beats(downbeats))
+        per_set.setdefault(row["meta"]["piece"].split("/")[0].split("-")[0], []).append((acc1, beat_f, down_f))
+    summary = {name: dict(zip(("tempo_acc1", "beat_f", "downbeat_f", "n"),
+                              [round(float(v), 3) for v in np.mean(vals, axis=0)] + [len(vals)]))
+               for name, vals in sorted(per_set.items())}
+    everything = [v for vals in per_set.values() for v in vals]
+    summary["overall"] = dict(zip(("tempo_acc1", "beat_f", "downbeat_f", "n"),
+                                  [round(float(v), 3) for v in np.mean(everything, axis=0)] + [len(everything)]))
+    return summary
+
+
+def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, progress=SILENT,
+          config: Config | None = None) -> dict:
+    """Render what the cache lacks, train from scratch and export; returns a summary dict."""
+    import torch
+
+    from cinemuse.train.paths import REPO_ROOT, cache_dir, shared_data_dir
+
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    cfg = config or (quick_config(seed) if quick else Config(seed=seed))
+    data = shared_data_dir(Path(data_dir) if data_dir else None)
+    rows = {split: load_split(render_split(data, split, quick=quick, progress=progress, log=progress.log))
+            for split in ("train", "validation")}
+    ckpt = cache_dir("beats") / ("quick.pt" if quick else f"beat_tcn_seed{seed}.pt")
+    summary = fit(cfg, rows["train"], rows["validation"], ckpt=ckpt, progress=progress, log=progress.log)
+    out_path = Path(output) if output else REPO_ROOT / "src" / "cinemuse" / "assets" / ASSET_NAME
+    if out_path.suffix != ".onnx":
+        out_path = out_path / Path(ASSET_NAME).name
+    return export_onnx(ckpt, out_path) | summary | {"excerpts": {k: len(v) for k, v in rows.items()},
+                                                     "config": asdict(cfg)}
+
+
+def main(argv=None) -> None:
+    import argparse
+
+    import torch
+
+    from cinemuse.train.paths import REPO_ROOT, cache_dir, shared_data_dir
+
+    ap = argparse.ArgumentParser(description="render the beat network's data, train it, export it")
+    ap.add_argument("step", choices=("render", "fit", "export", "evaluate"))
+    ap.add_argument("--split", choices=("train", "validation", "both"), default="both")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=Config.steps)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--output", type=Path, default=REPO_ROOT / "src" / "cinemuse" / "assets" / ASSET_NAME)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    data = shared_data_dir()
+    if args.step == "render":
+        for split in (("train", "validation") if args.split == "both" else (args.split,)):
+            render_split(data, split, quick=args.quick)
+        return
+    ckpt = cache_dir("beats") / ("quick.pt" if args.quick else "beat_tcn_seed0.pt")
+    if args.step == "evaluate":
+        rows = load_split(cache_dir("beats") / ("validation-quick" if args.quick else "validation"))
+        print(json.dumps(evaluate(args.output, rows)), flush=True)
+        return
+    if args.step == "fit":
+        cfg = quick_config() if args.quick else Config(steps=args.steps)
+        rows = {split: load_split(render_split(data, split, quick=args.quick)) for split in ("train", "validation")}
+        print(json.dumps({"excerpts": {k: len(v) for k, v in rows.items()}}), flush=True)
+        fit(cfg, rows["train"], rows["validation"], ckpt=ckpt)
+    print(json.dumps(export_onnx(ckpt, args.output)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
