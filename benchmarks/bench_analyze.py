@@ -252,7 +252,7 @@ def speed(args, data: Path) -> None:
     if not path.is_file():
         import pretty_midi
 
-        songs = sets.pop909_heldout(data)
+        songs = sets.pop909_split(data, "test")
         pms = [pretty_midi.PrettyMIDI(str(s / f"{s.name}.mid")) for s in songs[:3]]
         pm = max(pms, key=lambda m: m.get_end_time())  # the longest of the first three
         pm = sets.excerpt(pm, 0.0, 240.0)

@@ -158,27 +158,25 @@ def track_beats(envelope: np.ndarray, *, tempo_bpm: float, sr: int, hop_length: 
     kernel = np.exp(-0.5 * (np.arange(-width, width + 1) * 32.0 / period) ** 2)
     local = np.convolve(env, kernel, mode="same")
     n = len(local)
-    cum = np.zeros(n)
+    cum = local.astype(np.float64).copy()
     back = -np.ones(n, dtype=np.int64)
     lo_off, hi_off = int(round(2 * period)), max(1, int(round(period / 2)))
     offsets = np.arange(-lo_off, -hi_off + 1)  # candidate previous-beat offsets
     penalty = -tightness * np.log(-offsets / period) ** 2
-    first_ok = local.max() * 0.01
-    started = False
-    for t in range(n):
-        lo = t + offsets
-        ok = lo >= 0
-        if ok.any():
-            cand = cum[lo[ok]] + penalty[ok]
-            j = int(np.argmax(cand))
-            best_prev = cand[j]
-            cum[t] = local[t] + max(best_prev, 0.0) if started else local[t]
-            if started and best_prev > 0:
-                back[t] = lo[ok][j]
-        else:
-            cum[t] = local[t]
-        if not started and local[t] > first_ok:
-            started = True
+    # the chain starts after the first frame with any onset strength; before it (and on it)
+    # each frame's score is its own strength
+    above = np.flatnonzero(local > local.max() * 0.01)
+    start = int(above[0]) + 1 if len(above) else n
+    # a frame's predecessors lie at least hi_off frames back, so a block of hi_off frames
+    # depends only on frames before it: the recursion runs a block at a time
+    for a in range(start, n, hi_off):
+        t = np.arange(a, min(a + hi_off, n))
+        prev = t[:, None] + offsets[None, :]
+        cand = np.where(prev >= 0, cum[np.maximum(prev, 0)] + penalty, -np.inf)
+        j = np.argmax(cand, axis=1)
+        best = cand[np.arange(len(t)), j]
+        cum[t] = local[t] + np.maximum(best, 0.0)
+        back[t] = np.where(best > 0, prev[np.arange(len(t)), j], -1)
     # last beat: the latest local maximum of the cumulative score above half its median peak
     peaks = np.flatnonzero((cum[1:-1] >= cum[:-2]) & (cum[1:-1] >= cum[2:])) + 1
     if len(peaks) == 0:

@@ -33,15 +33,20 @@ def _session(path):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def load_shipped_session():
+    """The shipped network's onnxruntime session, made once per process."""
+    from cinemuse.assets import load_shipped
+
+    return load_shipped(ASSET, _session)
+
+
 def activations(mel_db: np.ndarray, *, model=None) -> tuple[np.ndarray, np.ndarray]:
     """(beat, downbeat) probabilities per frame, each (T,) float32, from (48, T) log-mel dB.
 
     ``model``: path of another ONNX export of the network (training's checks), default the
     shipped one.
     """
-    from cinemuse.assets import load_shipped
-
-    session = load_shipped(ASSET, _session) if model is None else _session(str(model))
+    session = load_shipped_session() if model is None else _session(str(model))
     mel = np.asarray(mel_db, dtype=np.float32)
     n = mel.shape[1]
     out = np.zeros((2, n), np.float32)

@@ -1,38 +1,27 @@
 """Tempo at the level annotators mark, beats, metre and downbeats, from one pass's features.
 
-Everything here works on the compact features of :mod:`cinemuse.analysis.song_features`
-(onset envelopes per band, chroma), so it costs the same memory however the song was read.
+The beat network (:mod:`cinemuse.analysis.beat_net`, trained here on annotated renders: see
+:mod:`cinemuse.train.beats`) turns the log-mel frames into two curves, the probability of a
+beat and of a bar's first beat at each frame.  This module reads tempo, beats and bars from
+them; everything works on compact per-frame features, so it costs the same memory however
+the song was read.
 
-Tempo (:func:`estimate_tempo`)
-    The periodicity of a band-balanced onset envelope (each of the six mel band groups scaled
-    to unit spread before summing, so a broadband snare does not hide the kick between its
-    hits) is measured by the averaged local autocorrelation (:func:`audio_dsp.tempo_salience`).
-    A candidate tempo's evidence is a comb over its beat, two-beat and four-beat lags.  The
-    metrical level is then chosen the way listeners and annotators choose it, with two priors:
-    a log-normal tempo prior (around :data:`TEMPO_PRIOR_BPM`, as in Ellis 2007 and librosa) and
-    a prior on how many note events fall in a beat, log-normal around
-    :data:`EVENTS_PER_BEAT`.  The second is what resolves "60 or 120": a ballad at 64 bpm with
-    busy eighths and a drum groove at 105 bpm have the same onset periodicities at 2:1, but a
-    beat holds about two events in both (London 2012, *Hearing in Time*, ch. 2: the tactus
-    sits where the surface rhythm subdivides it by two or three).  One check overrides the
-    priors: a beat whose midpoints carry onsets as strong as the beats themselves (a bare
-    metronome, even eighths with no accent) is two beats, so the tempo doubles.  Both priors
-    were tuned on
-    renders of the benchmark's development split (see the README's measured figures).
+Tempo and beats (:func:`beats_from_activation`)
+    Candidate tempi are the strongest periodicities of the beat curve (the averaged local
+    autocorrelation, :func:`audio_dsp.tempo_salience`, with a comb over the beat, two-beat and
+    four-beat lags and a broad log-normal prior around :data:`TEMPO_PRIOR_BPM`, as in Ellis
+    2007).  Each candidate, its double and its half are tracked by dynamic programming
+    (Ellis 2007, :func:`audio_dsp.track_beats`: the log-interval penalty lets the beat follow
+    a human drift, and a break carries the last phase across), and the grid whose beats stand
+    out most from the points between them (halves and thirds) wins: a grid at half the tempo
+    has strong beats at its halves, one at double the tempo has weak ones at half of its
+    own.  The network was trained on the level annotators mark, so the level it peaks on is
+    theirs.
 
-Beats
-    Dynamic programming over the onset envelope at the chosen tempo (Ellis 2007,
-    :func:`audio_dsp.track_beats`); the log-interval penalty lets the beat follow a human
-    drift, and a break carries the last phase across (the cumulative score bridges it).
-
-Metre and downbeats (:func:`estimate_meter`)
-    Per beat, four cues that mark bar starts in popular and folk music (Goto 2001, JNMR
-    30(2); Durand et al. 2017, IEEE/ACM TASLP 25(1)): harmonic change (chroma of the beat
-    against the one before), bass-note change (bass-register chroma), the low-frequency
-    (bass, kick) onset, and, against, the snare (the highest band's onset: beats 2 and 4).
-    The standardised cues are summed with :data:`CUE_WEIGHTS`; the bar length (2, 3 or 4
-    beats) and phase whose beats score highest win, 4 by a small prior; when the beat divides
-    in three (stronger onsets at its thirds than its half) 2 is preferred and named "6/8".
+Metre and downbeats (:func:`bars_from_activation`)
+    The bar length (2, 3 or 4 beats) and phase whose beats collect the most downbeat
+    probability against the other beats; when the beat divides in three (:func:`subdivision`:
+    stronger onsets at its thirds than its half) a two-beat bar is named "6/8".
 """
 
 from __future__ import annotations

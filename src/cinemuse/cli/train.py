@@ -19,6 +19,7 @@ TRAINERS = {
     "melody": "melody autoencoder (latent space) and its n-gram baseline, on folk corpora + POP909",
     "harmony": "chord model from POP909 chord labels",
     "drums": "drum grooves by style and tempo from the Groove MIDI Dataset",
+    "beats": "beat and downbeat network (a small TCN) on renders of annotated POP909, Groove MIDI, folk and cinemuse pieces",
     "colorize": "colourisation decoder over the frozen EfficientNet-Lite0 encoder",
     "style": "feed-forward style network (6 paintings, conditional instance norm) over EfficientNet-Lite0 losses",
     "encoder": "ONNX conversion of the ImageNet EfficientNet-Lite0 shipped on PyPI (no training)",

@@ -323,8 +323,13 @@ def _folk_piece(text: str, bpm: float, seconds: float, program: int, transpose: 
 
 
 def folk_pieces(n: int, seconds: float, *, cache: Path, seed: int = 0,
-                meters=("2/4", "4/4", "3/4", "6/8"), split: str = "test"):
-    """Folk tunes of one split, equal numbers per meter, every other one with drums."""
+                meters=("2/4", "4/4", "3/4", "6/8"), split: str = "test", balance_modes: bool = True):
+    """Folk tunes of one split, equal numbers per meter, every other one with drums.
+
+    ``balance_modes``: also equal numbers of major and minor tunes per meter (minor tunes are
+    rare in some meters, so this parses many tunes before the first is yielded); without it,
+    each tune is yielded as soon as it is made.
+    """
     from cinemuse.train.corpus import abc_files, abc_meter_is_duple, split_abc_tunes
 
     rng = np.random.default_rng(seed)
@@ -366,6 +371,12 @@ def folk_pieces(n: int, seconds: float, *, cache: Path, seed: int = 0,
         row = _row(f"folk/{tune_id}{'+drums' if with_drums else ''}", pm, beats, down, key=key,
                    mix="folk" if with_drums else None, meter=meter_name, beats_per_bar=bpb, seconds=seconds)
         slot = (meter, key.split()[1])
+        if not balance_modes:  # the meter's quota, either mode
+            major_left = quota[(meter, "major")] > 0
+            quota[(meter, "major" if major_left else "minor")] -= 1
+            chosen.append(row)
+            yield row
+            continue
         if quota[slot]:
             quota[slot] -= 1
             chosen.append(row)
@@ -377,7 +388,8 @@ def folk_pieces(n: int, seconds: float, *, cache: Path, seed: int = 0,
         if missing and len(chosen) < n:
             quota[(row["meter"], "minor")] -= 1
             chosen.append(row)
-    yield from chosen
+    if balance_modes:
+        yield from chosen
 
 
 # --------------------------------------------------------------------------- cinemuse styles

@@ -54,7 +54,7 @@ STRETCH = (0.8, 1.25)
 @dataclass
 class Config:
     seed: int = 0
-    steps: int = 3000
+    steps: int = 2500
     batch: int = 8
     frames: int = 1024  # 23.8 s crops
     lr: float = 2e-3
@@ -82,7 +82,8 @@ def _pieces(data: Path, split: str, counts: tuple[int, int, int, int], cache: Pa
     sources = [
         sets.pop909_pieces(data, n_pop, SECONDS["pop909"], seed=seed, split=split),
         sets.groove_pieces(data, n_groove, SECONDS["groove"], split=split),
-        sets.folk_pieces(n_folk, SECONDS["folk"], cache=cache, seed=seed, split=split),
+        sets.folk_pieces(n_folk, SECONDS["folk"], cache=cache, seed=seed, split=split,
+                         balance_modes=False),
         sets.style_pieces(SECONDS["styles"], per_style=per_style, split=split),
     ]
     for group in itertools.zip_longest(*sources):
@@ -119,8 +120,12 @@ def _decoded(audio: np.ndarray, ext: str, folder: Path) -> np.ndarray:
         path.unlink(missing_ok=True)
 
 
-def render_split(data: Path, split: str, *, quick: bool = False, progress=SILENT, log=print) -> Path:
-    """Render (what the cache lacks of) one split; returns its folder of ``.npz`` excerpts."""
+def render_split(data: Path, split: str, *, quick: bool = False, shard: tuple[int, int] = (0, 1),
+                 progress=SILENT, log=print) -> Path:
+    """Render (what the cache lacks of) one split; returns its folder of ``.npz`` excerpts.
+
+    ``shard`` (i, n): only every n-th piece from the i-th, so n processes can share the work.
+    """
     from cinemuse.analysis.song_features import extract_features
     from cinemuse.train import annotated_renders as ar
     from cinemuse.train.paths import cache_dir
@@ -133,10 +138,10 @@ def render_split(data: Path, split: str, *, quick: bool = False, progress=SILENT
     total = counts[0] + counts[1] + counts[2] + 7 * counts[3]
     done = 0
     with progress.stage(f"Rendering the {split} pieces", total=total) as stage:
-        for piece in _pieces(data, split, counts, cache_dir("beats")):
+        for index, piece in enumerate(_pieces(data, split, counts, cache_dir("beats"))):
             name = hashlib.sha1(piece["piece"].encode()).hexdigest()[:16] + ".npz"
             stage.advance()
-            if (folder / name).is_file():
+            if index % shard[1] != shard[0] or (folder / name).is_file():
                 continue
             t0 = time.perf_counter()
             rng = np.random.default_rng(int.from_bytes(hashlib.sha1(piece["piece"].encode()).digest()[:8], "little"))
@@ -421,6 +426,7 @@ def main(argv=None) -> None:
     ap.add_argument("step", choices=("render", "fit", "export", "evaluate"))
     ap.add_argument("--split", choices=("train", "validation", "both"), default="both")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--shard", default="0/1", help="render only every n-th piece from the i-th: i/n")
     ap.add_argument("--steps", type=int, default=Config.steps)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--output", type=Path, default=REPO_ROOT / "src" / "cinemuse" / "assets" / ASSET_NAME)
@@ -429,7 +435,8 @@ def main(argv=None) -> None:
     data = shared_data_dir()
     if args.step == "render":
         for split in (("train", "validation") if args.split == "both" else (args.split,)):
-            render_split(data, split, quick=args.quick)
+            i, n = (int(v) for v in args.shard.split("/"))
+            render_split(data, split, quick=args.quick, shard=(i, n))
         return
     ckpt = cache_dir("beats") / ("quick.pt" if args.quick else "beat_tcn_seed0.pt")
     if args.step == "evaluate":
@@ -438,7 +445,9 @@ def main(argv=None) -> None:
         return
     if args.step == "fit":
         cfg = quick_config() if args.quick else Config(steps=args.steps)
-        rows = {split: load_split(render_split(data, split, quick=args.quick)) for split in ("train", "validation")}
+        # the renders made by the render step (fit never renders: shards may still be at work)
+        rows = {split: load_split(cache_dir("beats") / (f"{split}-quick" if args.quick else split))
+                for split in ("train", "validation")}
         print(json.dumps({"excerpts": {k: len(v) for k, v in rows.items()}}), flush=True)
         fit(cfg, rows["train"], rows["validation"], ckpt=ckpt)
     print(json.dumps(export_onnx(ckpt, args.output)), flush=True)
