@@ -182,15 +182,18 @@ def select(train_rows: list[dict], *, seed: int = 0, progress=SILENT, log=print)
 
 
 def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, progress=SILENT,
-          log=print) -> dict:
-    """Fit the key model on the train renders, choose it on validation, write ``key_model.json``.
+          log=None) -> dict:
+    """Choose (cross-validation) and fit the key model on the train renders, measure it on the
+    validation renders, and write ``key_model.json`` with both figures.
 
     ``data_dir`` is the shared data folder, needed only when the renders are not cached yet;
-    ``seed`` draws the cross-validation folds (the fit itself is deterministic).
+    ``seed`` draws the cross-validation folds (the fit itself is deterministic); ``log`` (one
+    JSON line per candidate) is silent by default so ``cinemuse train key --json`` stays JSON.
     """
     from cinemuse.analysis.key_model import KeyModel
     from cinemuse.train.paths import cache_dir
 
+    log = log or (lambda line: None)
     folders = {}
     for split in ("train", "validation"):
         folder = cache_dir("beats") / (f"{split}-quick" if quick else split)
