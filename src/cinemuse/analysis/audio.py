@@ -14,10 +14,14 @@ Methods, and where they come from
   dynamic-programming beat tracking, Ellis 2007, "Beat tracking by dynamic programming",
   JNMR 36(1); the bar length 2, 3 or 4 and its phase from harmony, bass and drum cues, Goto
   2001, JNMR 30(2); ``meter`` "4/4", "3/4", "2/4" or "6/8").
-* Key: log-frequency chroma from a long-window STFT (2.7 Hz bins), tuning-corrected,
-  averaged over the song with the bass register weighted extra (the bass states the root),
-  correlated with the 24 rotations of the Albrecht & Shanahan (2013, Music Perception 31(1))
-  major/minor key profiles (the Krumhansl-Kessler 1982 profiles are kept for comparison).
+* Key: log-frequency chroma from a long-window STFT (2.7 Hz bins), tuning-corrected, reduced
+  to song-level statistics (mean chroma, mean bass-register chroma, pitch-class
+  co-occurrence) and classified among the 24 keys by a small learned transposition-equivariant
+  logistic regression (:mod:`cinemuse.analysis.key_model`, trained on annotated renders by
+  :mod:`cinemuse.train.key`).  :func:`estimate_key`, the correlation with the rotated
+  Albrecht & Shanahan (2013, Music Perception 31(1)) profiles it replaced, is kept as the
+  baseline the model is measured against (and the Krumhansl-Kessler 1982 profiles for
+  comparison).
 * Loudness: ITU-R BS.1770-4 integrated loudness (gated 400-ms blocks of K-weighted energy,
   computed in the frequency domain; equal to pyloudnorm within 0.01 LU, see the tests) and EBU
   R128 short-term loudness (3-s windows) from the same blocks.
@@ -49,7 +53,7 @@ from cinemuse.analysis.song_features import (  # noqa: E402  (re-exported consta
 )
 
 CURVE_HOP_S = 0.5  # resolution of the curves in the profile
-BASS_WEIGHT = 0.5  # extra weight of the bass register (40-200 Hz) in the key profile
+BASS_WEIGHT = 0.5  # extra weight of the bass register (40-200 Hz) in the drawn key profile
 
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
@@ -370,12 +374,15 @@ def _rhythm(f: SongFeatures) -> dict:
 
 
 def _key(f: SongFeatures) -> dict:
-    """Key and mode from the song-average chroma, bass register weighted extra."""
+    """Key and mode by the shipped key model (:mod:`cinemuse.analysis.key_model`); the
+    song-average chroma (bass register weighted extra) is kept as the profile drawn."""
+    from cinemuse.analysis.key_model import KeyModel
+
     chroma_n = f.chroma / (f.chroma.max() + 1e-9) if f.chroma.size else np.zeros((12, 1))
     bass_n = (f.bass_chroma / (f.bass_chroma.max() + 1e-9) if f.bass_chroma.size
               else np.zeros((12, 1)))
     profile = chroma_n.mean(axis=1) + BASS_WEIGHT * bass_n.mean(axis=1)
-    tonic, mode, conf, _ = estimate_key(profile)
+    tonic, mode, conf, _ = KeyModel.load().estimate(f.chroma, f.bass_chroma)
     return {"tonic": tonic, "mode": mode, "confidence": conf, "profile": profile,
             "chroma_n": chroma_n}
 

@@ -18,6 +18,7 @@ HELP = "retrain a shipped model from the open data in ../shared/data (needs cine
 TRAINERS = {
     "melody": "melody autoencoder (latent space) and its n-gram baseline, on folk corpora + POP909",
     "harmony": "chord model from POP909 chord labels",
+    "key": "key classifier (24 keys, transposition-equivariant) on annotated renders of POP909, folk tunes and cinemuse's styles",
     "drums": "drum grooves by style and tempo from the Groove MIDI Dataset",
     "beats": "beat and downbeat network (a small TCN) on renders of annotated POP909, Groove MIDI, folk and cinemuse pieces",
     "colorize": "colourisation decoder over the frozen EfficientNet-Lite0 encoder",
