@@ -56,11 +56,18 @@ def build_wheel(dest: Path) -> Path:
     return wheel
 
 
+def user_env() -> dict:
+    """This process's environment without what would put the checkout in the fresh venv's way
+    (a PYTHONPATH holding ``src/`` makes pip take cinemuse as installed already)."""
+    drop = ("CINEMUSE_SOUNDFONT", "VIRTUAL_ENV", "PYTHONPATH")
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
 def fresh_venv(folder: Path, wheel: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, capture_output=True)
     py = folder / "bin" / "python"
     proc = subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=user_env())
     if proc.returncode:
         raise SystemExit(f"pip install {wheel.name} failed:\n{proc.stderr[-2000:]}")
     return py
@@ -87,7 +94,7 @@ def main(argv=None) -> int:
     print(json.dumps({"bench": "install", "step": "pip install wheel", "wall_s": round(time.perf_counter() - start, 1)}),
           flush=True)
 
-    env = {k: v for k, v in os.environ.items() if k not in ("CINEMUSE_SOUNDFONT", "VIRTUAL_ENV")}
+    env = user_env()
     env["CINEMUSE_CACHE"] = str(work / "cache")
     compose = [str(bindir / "cinemuse"), "compose", "-o", "x.wav", "--duration", "10", "--force"]
     r = run(compose, env=env, cwd=work)

@@ -5,15 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cinemuse.analysis import audio_dsp as dsp
 from cinemuse.analysis import beat_net, rhythm
 from cinemuse.analysis.song_features import ANALYSIS_SR, HOP
 
 FPS = ANALYSIS_SR / HOP
-
-
-def track(env, bpm):
-    return dsp.track_beats(env, tempo_bpm=bpm, sr=ANALYSIS_SR, hop_length=HOP)
 
 
 def pulses(n: int, period: float, *, height: float = 1.0, phase: float = 0.0) -> np.ndarray:
@@ -35,11 +30,16 @@ def test_windowed_run_equals_one_pass():
 
 
 @pytest.mark.parametrize("bpm", [60.0, 96.0, 128.0, 175.0])
-def test_the_grid_that_stands_out_is_the_beat(bpm):
+@pytest.mark.parametrize("weak_beats", [False, True])
+def test_the_likeliest_grid_is_the_beat(bpm, weak_beats):
+    """Off-beats the curve barely marks are not beats; beats 2 and 4 weaker than 1 and 3
+    (a kick on 1 and 3) do not halve the tempo."""
     period = 60.0 * FPS / bpm
     n = int(30 * FPS)
-    act = pulses(n, period) + pulses(n, period, height=0.25, phase=period / 2)  # weak off-beats
-    tempo, frames = rhythm.beats_from_activation(act, sr=ANALYSIS_SR, hop_length=HOP, track=track)
+    act = pulses(n, period, height=0.9) + pulses(n, period, height=0.08, phase=period / 2)
+    if weak_beats:
+        act -= pulses(n, 2 * period, height=0.5, phase=period)
+    tempo, frames = rhythm.beats_from_activation(act, sr=ANALYSIS_SR, hop_length=HOP)
     assert abs(tempo / bpm - 1) < 0.04
     assert abs(np.median(np.diff(frames)) - period) <= 1
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cinemuse.analysis import rhythm
 from cinemuse.analysis.audio import analyze_song
 from tests.analysis.song_signals import SR, beat_song
 
@@ -61,30 +60,3 @@ def test_meter_and_downbeats(bpm, beats_per_bar, division, meter, drums):
     assert (profile.meter, profile.beats_per_bar) == (meter, beats_per_bar)
     assert f_measure(beats[::beats_per_bar], profile.downbeats) > 0.8
     assert profile.to_dict()["meter"] == meter
-
-
-def test_estimate_meter_finds_the_bar_of_planted_cues():
-    rng = np.random.default_rng(1)
-    beats = np.arange(60) * 0.5
-    for bar, phase in ((3, 1), (4, 2), (4, 0)):
-        harmony = rng.random(60) * 0.3
-        harmony[phase::bar] += 1.0
-        cues = {"harmony": harmony, "bass_note": harmony.copy(), "bass_onset": rng.random(60),
-                "snare": rng.random(60)}
-        downbeats, beats_per_bar, meter = rhythm.estimate_meter(beats, cues)
-        assert beats_per_bar == bar and meter == f"{bar}/4"
-        assert np.allclose(downbeats, beats[phase::bar])
-
-
-def test_pulse_profile_tells_halves_from_thirds():
-    period = 30.0
-    env = np.zeros(3000)
-    env[::30] = 1.0
-    env[15::30] = 0.5  # an eighth between the beats
-    on, half, third = rhythm.pulse_profile(env, period)
-    assert half > 2 * third and half < on
-    env = np.zeros(3000)
-    env[::30] = 1.0
-    env[10::30] = env[20::30] = 0.5  # triplets
-    on, half, third = rhythm.pulse_profile(env, period)
-    assert third > 2 * half

@@ -9,11 +9,12 @@ features, each its own function: loudness, rhythm, key, timbre, sections, mood, 
 
 Methods, and where they come from
 ---------------------------------
-* Tempo, beats, metre and downbeats: :mod:`cinemuse.analysis.rhythm` (the tempo's metrical
-  level from the onset periodicities with a tempo prior and an events-per-beat prior;
-  dynamic-programming beat tracking, Ellis 2007, "Beat tracking by dynamic programming",
-  JNMR 36(1); the bar length 2, 3 or 4 and its phase from harmony, bass and drum cues, Goto
-  2001, JNMR 30(2); ``meter`` "4/4", "3/4", "2/4" or "6/8").
+* Tempo, beats, metre and downbeats: :mod:`cinemuse.analysis.rhythm`, from the beat and
+  downbeat probabilities of a small temporal convolutional network trained here on annotated
+  renders (:mod:`cinemuse.analysis.beat_net`, :mod:`cinemuse.train.beats`; after Davies &
+  Böck 2019 and Böck & Davies 2020): the tempo whose dynamic-programming beat grid (Ellis
+  2007, "Beat tracking by dynamic programming", JNMR 36(1)) stands out most, the bar length 2,
+  3 or 4 and its phase from the downbeat curve; ``meter`` "4/4", "3/4", "2/4" or "6/8".
 * Key: log-frequency chroma from a long-window STFT (2.7 Hz bins), tuning-corrected, reduced
   to song-level statistics (mean chroma, mean bass-register chroma, pitch-class
   co-occurrence) and classified among the 24 keys by a small learned transposition-equivariant
@@ -362,13 +363,8 @@ def _rhythm(f: SongFeatures) -> dict:
     sr = ANALYSIS_SR
     onsets = dsp.onset_frames(f.onset, sr=sr, hop_length=HOP)
     beat_act, downbeat_act = beat_net.activations(f.mel_db)
-    tempo, beat_frames = rhythm.beats_from_activation(
-        beat_act, sr=sr, hop_length=HOP,
-        track=lambda env, bpm: dsp.track_beats(env, tempo_bpm=bpm, sr=sr, hop_length=HOP))
+    tempo, beat_frames = rhythm.beats_from_activation(beat_act, sr=sr, hop_length=HOP)
     beats = beat_frames * HOP / sr
-    if len(beats) >= 4:
-        # the median inter-beat interval of the tracked beats is the tempo we report
-        tempo = float(60.0 / np.median(np.diff(beats)))
     return {"tempo": float(tempo), "beats": beats, "beat_frames": beat_frames, "onsets": onsets,
             "division": rhythm.subdivision(f.onset, beat_frames), "downbeat_activation": downbeat_act}
 
@@ -406,13 +402,6 @@ def _beat_sync(feat: np.ndarray, frame_times: np.ndarray, beats: np.ndarray) -> 
 
 def _chroma_times(f: SongFeatures) -> np.ndarray:
     return np.arange(f.chroma.shape[1]) * CHROMA_HOP / ANALYSIS_SR
-
-
-def _chroma_change(chroma: np.ndarray, times: np.ndarray, beats: np.ndarray) -> np.ndarray:
-    """1 - cosine between the chroma of each beat and of the beat before, (n_beats,)."""
-    beat_chroma = _beat_sync(chroma, times, beats)[:, 1:]  # column i: beat i..i+1
-    unit = beat_chroma / (np.linalg.norm(beat_chroma, axis=0, keepdims=True) + 1e-9)
-    return np.r_[0.0, 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)]
 
 
 def _downbeats(rhythm_step: dict) -> dict:

@@ -364,19 +364,14 @@ def evaluate(model: Path, rows: list[dict]) -> dict:
     """
     import mir_eval
 
-    from cinemuse.analysis import audio_dsp as dsp
     from cinemuse.analysis import beat_net, rhythm
     from cinemuse.analysis.song_features import ANALYSIS_SR, HOP
 
     per_set: dict[str, list[tuple[float, float, float]]] = {}
     for row in rows:
         beat_act, down_act = beat_net.activations(row["mel_db"], model=model)
-        tempo, frames = rhythm.beats_from_activation(
-            beat_act, sr=ANALYSIS_SR, hop_length=HOP,
-            track=lambda env, bpm: dsp.track_beats(env, tempo_bpm=bpm, sr=ANALYSIS_SR, hop_length=HOP))
+        tempo, frames = rhythm.beats_from_activation(beat_act, sr=ANALYSIS_SR, hop_length=HOP)
         beats = frames * HOP / ANALYSIS_SR
-        if len(beats) >= 4:
-            tempo = float(60.0 / np.median(np.diff(beats)))
         downbeats, _, _ = rhythm.bars_from_activation(beats, frames, down_act)
         ref = mir_eval.beat.trim_beats(np.asarray(row["beats"], float))
         ref_tempo = 60.0 / np.median(np.diff(row["beats"]))
