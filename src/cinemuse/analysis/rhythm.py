@@ -40,7 +40,7 @@ TIGHTNESS = 100.0  # the beat tracker's penalty on straying from the tempo (Elli
 TERNARY = 1.15
 # bar lengths tried on the network's downbeat curve and their prior (in units of the curve's
 # contrast), by the beat's subdivision: simple beats make 4/4 the default, compound beats 6/8
-BAR_PRIOR = {2: {4: 0.02, 3: 0.0, 2: 0.0}, 3: {2: 0.02, 3: 0.0, 4: 0.0}}
+BAR_PRIOR = {2: {4: 0.05, 3: -0.02, 2: 0.0}, 3: {2: 0.05, 3: -0.02, 4: 0.0}}
 
 
 def _at_lags(salience: np.ndarray, lags: np.ndarray) -> np.ndarray:
