@@ -27,12 +27,16 @@ def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
     from cinemuse.errors import BadInputError
     from cinemuse.io.atomic import check_input_file
     from cinemuse.io.audio import iter_audio
+    from cinemuse.threads import prefetch
 
     p = check_input_file(path)
-    blocks = iter_audio(p, sample_rate=READ_RATE)
     reservoir = PatchReservoir(READ_RATE)  # the tagger's excerpts, taken on the same pass
+    # decoding and the tagger's share of each block run a block ahead on a helper thread,
+    # beside the feature extraction (FFmpeg and soxr release the GIL)
+    blocks = prefetch(_tee(iter_audio(p, sample_rate=READ_RATE), reservoir.feed), depth=2,
+                      name="cinemuse-decode")
     with progress.stage("Reading audio") as st:
-        features = extract_features(_tee(blocks, reservoir.feed), READ_RATE,
+        features = extract_features(blocks, READ_RATE,
                                     on_block=lambda s: st.advance(0))
     if features.n_samples < READ_RATE:
         seconds = features.n_samples / READ_RATE

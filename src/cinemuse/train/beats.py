@@ -11,6 +11,8 @@ Data
     decoder).  What the network sees is exactly what ``analyze`` computes: the 48-band log-mel
     of :func:`cinemuse.analysis.song_features.extract_features` at 43 frames a second.
     Renders are cached per excerpt (``.cache/beats/<split>/*.npz``), so a rerun only trains.
+    A SoundFont that is not installed is left out of the draw (the shipped network had all
+    three: ``apt-get install musescore-general-soundfont-small`` for MuseScore's).
 
 Network (after the TCNs of Davies & Böck 2019, "Temporal convolutional networks for musical
 audio beat tracking", EUSIPCO, and Böck & Davies 2020, "Deconstruct, analyse, reconstruct",
@@ -20,7 +22,7 @@ ISMIR, which learn beats and downbeats together)
     feature vector per frame; nine residual blocks of non-causal dilated 1-D convolutions
     (kernel 5, dilations 1..256: a receptive field of 47 s) follow; a 1x1 convolution gives two
     logits per frame, beat and downbeat.  Targets are the annotated frames, their neighbours
-    at 0.5 (target widening, as in the papers).  About 40 k parameters.
+    at 0.5 (target widening, as in the papers).  About 70 k parameters (32 channels).
 
 Output: ``assets/rhythm/beat_tcn.onnx`` (input ``mel_db`` (1, 48, T) float32, output
 ``activation`` (1, 2, T) probabilities), run by :mod:`cinemuse.analysis.beat_net`.
@@ -45,7 +47,7 @@ from cinemuse.progress import SILENT
 ASSET_NAME = "rhythm/beat_tcn.onnx"
 FONTS = ("fluidr3", "musescore", "timgm6mb")
 # pieces per set and split: (pop909, groove, folk, styles per style)
-COUNTS = {"train": (320, 200, 240, 10), "validation": (40, 30, 32, 2)}
+COUNTS = {"train": (320, 200, 240, 30), "validation": (40, 30, 32, 2)}
 QUICK_COUNTS = {"train": (4, 4, 4, 1), "validation": (2, 2, 2, 1)}
 SECONDS = {"pop909": 30.0, "groove": 20.0, "folk": 30.0, "styles": 30.0}
 STRETCH = (0.8, 1.25)

@@ -1,0 +1,71 @@
+"""The beat network's training data and export (cinemuse.train.beats)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cinemuse.train import annotated_pieces, beats
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def test_targets_mark_the_beat_frame_and_half_its_neighbours():
+    fps = beats.frames_per_second()
+    y = beats.targets(np.array([1.0, 2.0]), 200)
+    k = int(round(fps))
+    assert y[k] == 1.0 and y[k - 1] == y[k + 1] == 0.5 and y[k + 3] == 0.0
+    assert y.sum() == pytest.approx(4.0)
+    assert beats.targets(np.array([-1.0, 99.0]), 200).sum() == 0.0  # outside: ignored
+
+
+def test_stretch_slows_notes_and_ground_truth_alike():
+    import pretty_midi
+
+    pm = pretty_midi.PrettyMIDI()
+    inst = pretty_midi.Instrument(program=0)
+    inst.notes.append(pretty_midi.Note(90, 60, 1.0, 1.5))
+    pm.instruments.append(inst)
+    piece = {"pm": pm, "beats": np.array([0.0, 0.5, 1.0]), "downbeats": np.array([0.0]),
+             "tempo": 120.0, "seconds": 2.0}
+    slow = beats.stretch(piece, 1.25)
+    note = slow["pm"].instruments[0].notes[0]
+    assert (note.start, note.end) == (1.25, 1.875)
+    assert np.allclose(slow["beats"], [0.0, 0.625, 1.25]) and slow["tempo"] == 96.0
+    assert pm.instruments[0].notes[0].start == 1.0  # the original is left alone
+
+
+def test_folk_split_is_a_fixed_partition():
+    ids = [f"essenFolksong/x.abc#{i}" for i in range(2000)]
+    splits = [annotated_pieces.folk_split(i) for i in ids]
+    assert splits == [annotated_pieces.folk_split(i) for i in ids]
+    share = {s: splits.count(s) / len(ids) for s in ("test", "validation", "train")}
+    assert 0.15 < share["test"] < 0.25 and 0.02 < share["validation"] < 0.08
+
+
+@pytest.mark.skipif(not (DATA / "music" / "pop909").is_dir(), reason="needs ../shared/data")
+def test_pop909_training_songs_are_not_benchmark_songs():
+    test = set(annotated_pieces.pop909_split(DATA, "test"))
+    for split in ("train", "validation"):
+        assert not test & set(annotated_pieces.pop909_split(DATA, split))
+
+
+def test_an_exported_network_matches_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    cfg = beats.quick_config()
+    net = beats.make_network(cfg)
+    ckpt = tmp_path / "net.pt"
+    from dataclasses import asdict
+
+    torch.save({"model": net.state_dict(), "config": asdict(cfg), "step": 0}, ckpt)
+    summary = beats.export_onnx(ckpt, tmp_path / "beat.onnx")
+    assert summary["onnx_max_diff"] < 1e-4
+
+    from cinemuse.analysis import beat_net
+
+    mel = np.random.default_rng(1).uniform(-80, 0, (48, 500)).astype(np.float32)
+    beat, down = beat_net.activations(mel, model=tmp_path / "beat.onnx")
+    assert beat.shape == down.shape == (500,) and 0 <= beat.min() and beat.max() <= 1
