@@ -30,6 +30,9 @@ def _session(path):
     options.log_severity_level = 3
     options.intra_op_num_threads = 1  # small convolutions: threads cost more than they give
     options.inter_op_num_threads = 1
+    # no arena: it keeps (and rounds up to a power of two) the largest window's
+    # intermediates for the life of the process
+    options.enable_cpu_mem_arena = False
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
@@ -47,14 +50,14 @@ def activations(mel_db: np.ndarray, *, model=None) -> tuple[np.ndarray, np.ndarr
     shipped one.
     """
     session = load_shipped_session() if model is None else _session(str(model))
-    mel = np.asarray(mel_db, dtype=np.float32)
+    mel = np.asarray(mel_db)  # float16 as kept; each window is converted on its own
     n = mel.shape[1]
     out = np.zeros((2, n), np.float32)
     if n == 0:
         return out[0], out[1]
     for start in range(0, n, WINDOW):
         lo, hi = max(0, start - CONTEXT), min(n, start + WINDOW + CONTEXT)
-        act = session.run(None, {"mel_db": mel[None, :, lo:hi]})[0][0]
+        act = session.run(None, {"mel_db": mel[None, :, lo:hi].astype(np.float32)})[0][0]
         end = min(n, start + WINDOW)
         out[:, start:end] = act[:, start - lo: end - lo]
     return out[0], out[1]
