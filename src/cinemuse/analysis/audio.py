@@ -12,9 +12,10 @@ Methods, and where they come from
 * Tempo, beats, metre and downbeats: :mod:`cinemuse.analysis.rhythm`, from the beat and
   downbeat probabilities of a small temporal convolutional network trained here on annotated
   renders (:mod:`cinemuse.analysis.beat_net`, :mod:`cinemuse.train.beats`; after Davies &
-  Böck 2019 and Böck & Davies 2020): the tempo whose dynamic-programming beat grid (Ellis
-  2007, "Beat tracking by dynamic programming", JNMR 36(1)) stands out most, the bar length 2,
-  3 or 4 and its phase from the downbeat curve; ``meter`` "4/4", "3/4", "2/4" or "6/8".
+  Böck 2019 and Böck & Davies 2020): the metrical level whose dynamic-programming beat grid
+  (Ellis 2007, "Beat tracking by dynamic programming", JNMR 36(1)) the beat curve makes most
+  likely, the bar length 2, 3 or 4 and its phase from the downbeat curve; ``meter`` "4/4",
+  "3/4", "2/4" or "6/8".
 * Key: log-frequency chroma from a long-window STFT (2.7 Hz bins), tuning-corrected, reduced
   to song-level statistics (mean chroma, mean bass-register chroma, pitch-class
   co-occurrence) and classified among the 24 keys by a small learned transposition-equivariant
