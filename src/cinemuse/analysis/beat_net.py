@@ -22,8 +22,7 @@ WINDOW = 8192  # frames scored per run (3.2 min at 43 fps)
 CONTEXT = 1040  # frames of context each side: more than half the receptive field (1025)
 
 
-@lru_cache(maxsize=4)
-def _session(path):
+def _open_session(path):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -40,7 +39,13 @@ def load_shipped_session():
     """The shipped network's onnxruntime session, made once per process."""
     from cinemuse.assets import load_shipped
 
-    return load_shipped(ASSET, _session)
+    return load_shipped(ASSET, _open_session)
+
+
+@lru_cache(maxsize=4)
+def _session_at(path: str):
+    """A session for another export of the network (training's checks), once per path."""
+    return _open_session(path)
 
 
 def activations(mel_db: np.ndarray, *, model=None) -> tuple[np.ndarray, np.ndarray]:
@@ -49,7 +54,7 @@ def activations(mel_db: np.ndarray, *, model=None) -> tuple[np.ndarray, np.ndarr
     ``model``: path of another ONNX export of the network (training's checks), default the
     shipped one.
     """
-    session = load_shipped_session() if model is None else _session(str(model))
+    session = load_shipped_session() if model is None else _session_at(str(model))
     mel = np.asarray(mel_db)  # float16 as kept; each window is converted on its own
     n = mel.shape[1]
     out = np.zeros((2, n), np.float32)

@@ -38,13 +38,15 @@ from pathlib import Path
 
 import numpy as np
 
+from cinemuse.analysis.song_features import ANALYSIS_SR, CHROMA_HOP
+
 ASSET_NAME = "key/key_model.json"
 FORMAT = "cinemuse-key-equivariant-logreg-v1"
 FEATURES = ("chroma", "bass", "chroma_frame", "bass_frame", "opening", "closing", "chords", "cooc",
             "bass_cooc")
 MATRICES = {"cooc": True, "bass_cooc": False}  # name -> symmetric (only its upper triangle used)
 EDGE_SECONDS = 8.0  # how much of the song's start and end the opening / closing features see
-FRAME_SECONDS = 2048 / 22050  # the chroma hop
+FRAME_SECONDS = CHROMA_HOP / ANALYSIS_SR  # the chroma hop
 _TRIU = np.triu_indices(12)
 # frames below this fraction of the loudest frame's energy are silence for the per-frame features
 _SILENCE = 0.05

@@ -75,12 +75,17 @@ def tempo_scores(envelope: np.ndarray, *, sr: int,
     return bpms, comb * prior
 
 
+def _peak_near(curve: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """The curve's largest value within a frame of each of ``frames`` (in range), (n,)."""
+    padded = np.pad(np.asarray(curve, np.float64), 1, mode="edge")
+    frames = np.asarray(frames, dtype=int)
+    return np.maximum(np.maximum(padded[frames], padded[frames + 1]), padded[frames + 2])
+
+
 def _between(curve: np.ndarray, beat_frames: np.ndarray, fraction: float) -> float:
     """Mean peak of ``curve`` (within a frame) at ``fraction`` of the way through each beat."""
     starts, ends = beat_frames[:-1], beat_frames[1:]
-    idx = np.round(starts + fraction * (ends - starts)).astype(int)
-    lo, hi = np.clip(idx - 1, 0, len(curve) - 1), np.clip(idx + 2, 0, len(curve))
-    return float(np.mean([curve[a:b].max() for a, b in zip(lo, hi)]))
+    return float(_peak_near(curve, np.round(starts + fraction * (ends - starts))).mean())
 
 
 def subdivision(envelope: np.ndarray, beat_frames: np.ndarray) -> int:
@@ -104,13 +109,12 @@ def grid_likelihood(activation: np.ndarray, beat_frames: np.ndarray, *,
     """
     if len(beat_frames) < 4:
         return -np.inf
-    act = np.asarray(activation, np.float64)
-    at = np.array([act[max(b - 1, 0): b + 2].max() for b in beat_frames]).clip(1e-4, 1 - 1e-4)
+    at = _peak_near(activation, beat_frames).clip(1e-4, 1 - 1e-4)
     return float(np.sum(np.log(at) - np.log((1 - at) / (odds - 1))))
 
 
 def tempo_candidates(activation: np.ndarray, *, sr: int, hop_length: int,
-                     candidates: int = 4) -> np.ndarray:
+                     candidates: int = CANDIDATES) -> np.ndarray:
     """The strongest periodicities of the beat activation (BPM), strongest first."""
     bpms, score = tempo_scores(activation, sr=sr, hop_length=hop_length)
     peaks = np.flatnonzero((score[1:-1] >= score[:-2]) & (score[1:-1] > score[2:])) + 1
@@ -122,7 +126,8 @@ def tempo_candidates(activation: np.ndarray, *, sr: int, hop_length: int,
 def beats_from_activation(activation: np.ndarray, *, sr: int, hop_length: int,
                           candidates: int = CANDIDATES,
                           tightness: float = TIGHTNESS) -> tuple[float, np.ndarray]:
-    """(tempo, beat frames): of the candidate tempi, the tracked grid that stands out most.
+    """(tempo, beat frames): of the candidate tempi and their doubles and halves, the likeliest
+    tracked grid.
 
     The ``candidates`` strongest periodicities of the beat curve, each with its double and
     half, are tracked by dynamic programming (:func:`audio_dsp.track_beats`, so the grid
@@ -151,8 +156,7 @@ def bars_from_activation(beats: np.ndarray, beat_frames: np.ndarray, downbeat: n
     n = len(beats)
     if n < 8:
         return beats[:1].copy(), 4, "4/4"
-    act = np.asarray(downbeat, np.float64)
-    at_beat = np.array([act[max(b - 1, 0): b + 2].max() for b in beat_frames])
+    at_beat = _peak_near(downbeat, beat_frames)
     best = (-np.inf, 4, 0)
     for bar, prior in BAR_PRIOR[3 if beat_division == 3 else 2].items():
         for phase in range(bar):

@@ -21,6 +21,8 @@ def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
         The file is missing, not audio, truncated, holds invalid samples, is silent, or is
         shorter than one second.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from cinemuse.analysis.audio import profile_from_features
     from cinemuse.analysis.song_features import extract_features
     from cinemuse.analysis.tags import PatchReservoir, load_tagger, tags_from_patches
@@ -45,8 +47,6 @@ def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
         raise BadInputError(p, "audio is silent")
     # the tagger (onnxruntime, which releases the GIL) runs beside the analysis: on two
     # cores the job then takes about as long as the longer of the two
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(1, thread_name_prefix="tagger") as pool:
         tags = pool.submit(lambda: tags_from_patches(reservoir.finish(load_tagger()[2])))
         profile = profile_from_features(features, progress=progress)
