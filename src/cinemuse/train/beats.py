@@ -37,7 +37,7 @@ import hashlib
 import itertools
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -107,19 +107,27 @@ def stretch(piece: dict, factor: float) -> dict:
                     "tempo": piece["tempo"] / factor, "seconds": piece["seconds"] * factor}
 
 
+def split_folder(split: str, *, quick: bool = False) -> Path:
+    """Where one split's rendered excerpts are cached."""
+    from cinemuse.train.paths import cache_dir
+
+    return cache_dir("beats") / (f"{split}-quick" if quick else split)
+
+
 def _decoded(audio: np.ndarray, ext: str, folder: Path) -> np.ndarray:
     """``audio`` through the lossy encoder and back, as a user's MP3 or AAC file would be."""
+    import tempfile
+
     from cinemuse.io.audio import read_audio
     from cinemuse.train import annotated_renders as ar
 
     if ext == ".flac":
         return audio
-    path = folder / f".codec-roundtrip{ext}"
-    try:
+    # a name of its own: render shards share the folder
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".codec-") as tmp:
+        path = Path(tmp) / f"roundtrip{ext}"
         ar.write(path, audio)
         return read_audio(path, sample_rate=ar.SR)
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def render_split(data: Path, split: str, *, quick: bool = False, shard: tuple[int, int] = (0, 1),
@@ -132,21 +140,21 @@ def render_split(data: Path, split: str, *, quick: bool = False, shard: tuple[in
     from cinemuse.train import annotated_renders as ar
     from cinemuse.train.paths import cache_dir
 
-    folder = cache_dir("beats") / (f"{split}-quick" if quick else split)
+    folder = split_folder(split, quick=quick)
     folder.mkdir(parents=True, exist_ok=True)
     fonts = {name: ar.font_path(name) for name in FONTS}
     fonts = {k: v for k, v in fonts.items() if v is not None}
     counts = (QUICK_COUNTS if quick else COUNTS)[split]
     total = counts[0] + counts[1] + counts[2] + 7 * counts[3]
-    done = 0
     with progress.stage(f"Rendering the {split} pieces", total=total) as stage:
         for index, piece in enumerate(_pieces(data, split, counts, cache_dir("beats"))):
-            name = hashlib.sha1(piece["piece"].encode()).hexdigest()[:16] + ".npz"
+            digest = hashlib.sha1(piece["piece"].encode()).digest()
+            name = digest.hex()[:16] + ".npz"
             stage.advance()
             if index % shard[1] != shard[0] or (folder / name).is_file():
                 continue
             t0 = time.perf_counter()
-            rng = np.random.default_rng(int.from_bytes(hashlib.sha1(piece["piece"].encode()).digest()[:8], "little"))
+            rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
             if split == "train":
                 piece = stretch(piece, float(np.exp(rng.uniform(*np.log(STRETCH)))))
             font = list(fonts)[int(rng.integers(len(fonts)))]
@@ -164,7 +172,6 @@ def render_split(data: Path, split: str, *, quick: bool = False, shard: tuple[in
                                  "meter": piece["meter"], "beats_per_bar": piece["beats_per_bar"],
                                  "tempo": piece["tempo"], "key": piece["key"]}))
             tmp.rename(folder / name)
-            done += 1
             log(json.dumps({"rendered": piece["piece"], "font": font, "degradation": kind,
                             "seconds": round(time.perf_counter() - t0, 2)}))
     return folder
@@ -274,7 +281,7 @@ def _loss(model, mel, y, mask, cfg: Config):
 
 def fit(cfg: Config, train_rows: list[dict], val_rows: list[dict], *, ckpt: Path,
         progress=SILENT, log=print) -> dict:
-    """Adam with a cosine schedule; the checkpoint with the lowest validation loss is kept."""
+    """Adam with a one-cycle (cosine) schedule; the checkpoint of lowest validation loss is kept."""
     import torch
 
     torch.manual_seed(cfg.seed)
@@ -283,7 +290,7 @@ def fit(cfg: Config, train_rows: list[dict], val_rows: list[dict], *, ckpt: Path
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps, pct_start=0.1)
     val_rng = np.random.default_rng(cfg.seed + 1)
-    val_cfg = Config(**(asdict(cfg) | {"batch": min(len(val_rows), 32), "frames": cfg.frames}))
+    val_cfg = replace(cfg, batch=min(len(val_rows), 32))
     val_batches = [_batch(val_rows, val_rng, val_cfg, augment=False) for _ in range(3)]
     best, history, recent = np.inf, [], []
     t0 = time.time()
@@ -437,14 +444,13 @@ def main(argv=None) -> None:
         return
     ckpt = cache_dir("beats") / ("quick.pt" if args.quick else "beat_tcn_seed0.pt")
     if args.step == "evaluate":
-        rows = load_split(cache_dir("beats") / ("validation-quick" if args.quick else "validation"))
+        rows = load_split(split_folder("validation", quick=args.quick))
         print(json.dumps(evaluate(args.output, rows)), flush=True)
         return
     if args.step == "fit":
         cfg = quick_config() if args.quick else Config(steps=args.steps)
         # the renders made by the render step (fit never renders: shards may still be at work)
-        rows = {split: load_split(cache_dir("beats") / (f"{split}-quick" if args.quick else split))
-                for split in ("train", "validation")}
+        rows = {split: load_split(split_folder(split, quick=args.quick)) for split in ("train", "validation")}
         print(json.dumps({"excerpts": {k: len(v) for k, v in rows.items()}}), flush=True)
         fit(cfg, rows["train"], rows["validation"], ckpt=ckpt)
     print(json.dumps(export_onnx(ckpt, args.output)), flush=True)
