@@ -66,6 +66,8 @@ def test_an_exported_network_matches_torch(tmp_path):
 
     from cinemuse.analysis import beat_net
 
-    mel = np.random.default_rng(1).uniform(-80, 0, (48, 500)).astype(np.float32)
-    beat, down = beat_net.activations(mel, model=tmp_path / "beat.onnx")
+    rng = np.random.default_rng(1)
+    mel = rng.uniform(-80, 0, (48, 500)).astype(np.float32)
+    chroma, bass = rng.uniform(0, 1, (2, 12, 126))
+    beat, down = beat_net.activations(mel, chroma, bass, model=tmp_path / "beat.onnx")
     assert beat.shape == down.shape == (500,) and 0 <= beat.min() and beat.max() <= 1

@@ -14,11 +14,13 @@ Methods, and where they come from
   renders (:mod:`cinemuse.analysis.beat_net`, :mod:`cinemuse.train.beats`; after Davies &
   Böck 2019 and Böck & Davies 2020): the metrical level whose dynamic-programming beat grid
   (Ellis 2007, "Beat tracking by dynamic programming", JNMR 36(1)) the beat curve makes most
-  likely, the bar length 2, 3 or 4 and its phase from the downbeat curve; ``meter`` "4/4",
-  "3/4", "2/4" or "6/8".
+  likely, the bar length 2, 3 or 4 and its phase from the downbeat curve (and from where the
+  bass changes, when the curve leaves beat 1 and beat 3 of a 4/4 bar open); ``meter`` "4/4",
+  "3/4", "2/4" or "6/8".  The network reads the log-mel and the chroma below.
 * Key: log-frequency chroma from a long-window STFT (2.7 Hz bins), tuning-corrected, reduced
-  to song-level statistics (mean chroma, mean bass-register chroma, pitch-class
-  co-occurrence) and classified among the 24 keys by a small learned transposition-equivariant
+  to song-level statistics (mean chroma, mean bass-register chroma, triad histogram,
+  pitch-class co-occurrence) and classified among the 24 keys by a small learned
+  transposition-equivariant
   logistic regression (:mod:`cinemuse.analysis.key_model`, trained on annotated renders by
   :mod:`cinemuse.train.key`).  :func:`estimate_key`, the correlation with the rotated
   Albrecht & Shanahan (2013, Music Perception 31(1)) profiles it replaced, is kept as the
@@ -356,18 +358,20 @@ def _loudness(f: SongFeatures) -> dict:
 
 
 def _rhythm(f: SongFeatures) -> dict:
-    """Tempo, beat times (and frames), onset frames, the beat's subdivision (2 or 3) and the
-    network's downbeat curve (beats and bars are read from the beat network's activations)."""
+    """Tempo, beat times (and frames), onset frames, the beat's subdivision (2 or 3), the
+    network's downbeat curve and how much the bass changes at each beat (beats and bars are
+    read from the beat network's activations)."""
     from cinemuse.analysis import audio_dsp as dsp
     from cinemuse.analysis import beat_net, rhythm
 
     sr = ANALYSIS_SR
     onsets = dsp.onset_frames(f.onset, sr=sr, hop_length=HOP)
-    beat_act, downbeat_act = beat_net.activations(f.mel_db)
+    beat_act, downbeat_act = beat_net.activations(f.mel_db, f.chroma, f.bass_chroma)
     tempo, beat_frames = rhythm.beats_from_activation(beat_act, sr=sr, hop_length=HOP)
     beats = beat_frames * HOP / sr
     return {"tempo": float(tempo), "beats": beats, "beat_frames": beat_frames, "onsets": onsets,
-            "division": rhythm.subdivision(f.onset, beat_frames), "downbeat_activation": downbeat_act}
+            "division": rhythm.subdivision(f.onset, beat_frames), "downbeat_activation": downbeat_act,
+            "bass_change": rhythm.harmonic_change(f.bass_chroma, _chroma_times(f), beats)}
 
 
 def _key(f: SongFeatures) -> dict:
@@ -384,34 +388,18 @@ def _key(f: SongFeatures) -> dict:
             "chroma_n": chroma_n}
 
 
-def _beat_sync(feat: np.ndarray, frame_times: np.ndarray, beats: np.ndarray) -> np.ndarray:
-    """Mean of ``feat`` columns between beats: (d, n_beats + 1), before beat 0 then per beat."""
-    if feat.shape[1] == 0:
-        return np.zeros((feat.shape[0], len(beats) + 1), np.float32)
-    idx = np.searchsorted(frame_times, beats)
-    bounds = np.concatenate([[0], idx, [feat.shape[1]]])
-    c = np.concatenate([np.zeros((feat.shape[0], 1)), np.cumsum(feat, axis=1, dtype=np.float64)],
-                       axis=1)
-    lo, hi = bounds[:-1], bounds[1:]
-    sums = c[:, hi] - c[:, lo]
-    means = sums / np.maximum(hi - lo, 1)
-    empty = hi <= lo  # no frame between two beats: the frame at the beat
-    if empty.any():
-        means[:, empty] = feat[:, np.minimum(lo[empty], feat.shape[1] - 1)]
-    return means
-
-
 def _chroma_times(f: SongFeatures) -> np.ndarray:
     return np.arange(f.chroma.shape[1]) * CHROMA_HOP / ANALYSIS_SR
 
 
 def _downbeats(rhythm_step: dict) -> dict:
-    """Bar starts and metre from the beat network's downbeat curve at the beats."""
+    """Bar starts and metre from the beat network's downbeat curve (and the bass's changes)
+    at the beats."""
     from cinemuse.analysis import rhythm
 
     downbeats, beats_per_bar, meter = rhythm.bars_from_activation(
         rhythm_step["beats"], rhythm_step["beat_frames"], rhythm_step["downbeat_activation"],
-        beat_division=rhythm_step["division"])
+        beat_division=rhythm_step["division"], bass_change=rhythm_step["bass_change"])
     return {"downbeats": downbeats, "beats_per_bar": beats_per_bar, "meter": meter}
 
 
@@ -463,8 +451,8 @@ def _sections(f: SongFeatures, rhythm: dict, chroma_n: np.ndarray, energy: np.nd
     if len(beats) >= 32:
         times_c = _chroma_times(f)
         cep_times = np.arange(f.cepstrum.shape[1]) * CHROMA_HOP / ANALYSIS_SR
-        feats = np.vstack([_beat_sync(chroma_n, times_c, beats)[:, 1:],
-                           _beat_sync(f.cepstrum, cep_times, beats)[:, 1:]])
+        feats = np.vstack([dsp.beat_sync(chroma_n, times_c, beats)[:, 1:],
+                           dsp.beat_sync(f.cepstrum, cep_times, beats)[:, 1:]])
         feats = (feats - feats.mean(axis=1, keepdims=True)) / (
             feats.std(axis=1, keepdims=True) + 1e-9)
         beat_period = 60.0 / tempo
@@ -511,6 +499,8 @@ def _mood(*, tempo: float, mode: str, key_conf: float, lufs: float, brightness_h
 
 def _drawing(f: SongFeatures, beats: np.ndarray, chroma_n: np.ndarray):
     """Summaries for covers: 64 log-mel bands x up to 120 slices, chroma per beat."""
+    from cinemuse.analysis import audio_dsp as dsp
+
     n_slices = int(np.clip(f.duration / 2.0, 16, 120))
     power = f.spectrum_power  # (64, n) mean power per SLICE_FRAMES frames
     edges = np.linspace(0, power.shape[1], n_slices + 1).astype(int)
@@ -524,5 +514,5 @@ def _drawing(f: SongFeatures, beats: np.ndarray, chroma_n: np.ndarray):
     spectrum = np.clip((db.T + 70.0) / 70.0, 0, 1).astype(np.float32)  # (n_slices, 64)
     chroma_draw = chroma_n / (chroma_n.max(axis=0, keepdims=True) + 1e-9)
     if len(beats) >= 4:
-        chroma_draw = _beat_sync(chroma_draw, _chroma_times(f), beats)[:, 1:]
+        chroma_draw = dsp.beat_sync(chroma_draw, _chroma_times(f), beats)[:, 1:]
     return spectrum, chroma_draw

@@ -196,6 +196,23 @@ def track_beats(envelope: np.ndarray, *, tempo_bpm: float, sr: int, hop_length: 
     return beats
 
 
+def beat_sync(feat: np.ndarray, frame_times: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """Mean of ``feat`` columns between beats: (d, n_beats + 1), before beat 0 then per beat."""
+    if feat.shape[1] == 0:
+        return np.zeros((feat.shape[0], len(beats) + 1), np.float32)
+    idx = np.searchsorted(frame_times, beats)
+    bounds = np.concatenate([[0], idx, [feat.shape[1]]])
+    c = np.concatenate([np.zeros((feat.shape[0], 1)), np.cumsum(feat, axis=1, dtype=np.float64)],
+                       axis=1)
+    lo, hi = bounds[:-1], bounds[1:]
+    sums = c[:, hi] - c[:, lo]
+    means = sums / np.maximum(hi - lo, 1)
+    empty = hi <= lo  # no frame between two beats: the frame at the beat
+    if empty.any():
+        means[:, empty] = feat[:, np.minimum(lo[empty], feat.shape[1] - 1)]
+    return means
+
+
 def chroma_filterbank(*, sr: int, n_fft: int, fmin: float = 27.5, fmax: float = 5000.0,
                       tuning: float = 0.0) -> np.ndarray:
     """Map STFT bins to 12 pitch classes (C first), (12, 1 + n_fft // 2) float32.

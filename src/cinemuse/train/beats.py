@@ -11,6 +11,9 @@ Data
     decoder).  What the network sees is exactly what ``analyze`` computes: the 48-band log-mel
     of :func:`cinemuse.analysis.song_features.extract_features` at 43 frames a second.
     Renders are cached per excerpt (``.cache/beats/<split>/*.npz``), so a rerun only trains.
+    The chroma and bass chroma ``analyze`` computes are kept too, and brought to the log-mel's
+    frames as the network's second input (:func:`cinemuse.analysis.beat_net.harmony`); in
+    training they are rotated by a random number of semitones (the key must not matter).
     A SoundFont that is not installed is left out of the draw (the shipped network had all
     three: ``apt-get install musescore-general-soundfont-small`` for MuseScore's).
 
@@ -19,16 +22,19 @@ audio beat tracking", EUSIPCO, and Böck & Davies 2020, "Deconstruct, analyse, r
 ISMIR, which learn beats and downbeats together)
     The log-mel (scaled to 0..1) and its half-wave rectified frame difference, as two input
     planes; three 2-D convolutions with max-pooling over frequency reduce the 48 bands to one
-    feature vector per frame; nine residual blocks of non-causal dilated 1-D convolutions
+    feature vector per frame, to which a 1-D convolution of the 24 harmony bands is added (the
+    drums say where the strong beats are, the chords which of them starts the bar); nine
+    residual blocks of non-causal dilated 1-D convolutions
     (kernel 5, dilations 1..256: a receptive field of 47 s) follow; a 1x1 convolution gives two
     logits per frame, beat and downbeat.  Targets are the annotated frames, their neighbours
-    at 0.5 (target widening, as in the papers).  About 70 k parameters (32 channels).
+    at 0.5 (target widening, as in the papers).  About 72 k parameters (32 channels).
 
-Output: ``assets/rhythm/beat_tcn.onnx`` (input ``mel_db`` (1, 48, T) float32, output
-``activation`` (1, 2, T) probabilities), run by :mod:`cinemuse.analysis.beat_net`.
+Output: ``assets/rhythm/beat_tcn.onnx`` (inputs ``mel_db`` (1, 48, T) and ``harmony``
+(1, 24, T) float32, output ``activation`` (1, 2, T) probabilities), run by
+:mod:`cinemuse.analysis.beat_net`.
 
     python -m cinemuse.train.beats render            # the cached renders (both splits)
-    python -m cinemuse.train.beats fit --threads 1   # train, checkpointing, then export
+    python -m cinemuse.train.beats fit --threads 1 --seed 1   # train, checkpointing, export
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ STRETCH = (0.8, 1.25)
 @dataclass
 class Config:
     seed: int = 0
-    steps: int = 2500
+    steps: int = 4000
     batch: int = 8
     frames: int = 1024  # 23.8 s crops
     lr: float = 2e-3
@@ -64,7 +70,7 @@ class Config:
     kernel: int = 5
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
     dropout: float = 0.1
-    downbeat_weight: float = 1.0
+    downbeat_weight: float = 2.0  # the downbeat curve is the harder one to learn
     eval_every: int = 250
 
 
@@ -136,18 +142,31 @@ def render_split(data: Path, split: str, *, quick: bool = False, shard: tuple[in
 
     ``shard`` (i, n): only every n-th piece from the i-th, so n processes can share the work.
     """
-    from cinemuse.analysis.song_features import extract_features
-    from cinemuse.train import annotated_renders as ar
     from cinemuse.train.paths import cache_dir
 
-    folder = split_folder(split, quick=quick)
+    counts = (QUICK_COUNTS if quick else COUNTS)[split]
+    pieces = _pieces(data, split, counts, cache_dir("beats"))
+    return render_pieces(pieces, split_folder(split, quick=quick),
+                         total=counts[0] + counts[1] + counts[2] + 7 * counts[3],
+                         stretched=split == "train", shard=shard, label=f"the {split} pieces",
+                         progress=progress, log=log)
+
+
+def render_pieces(pieces, folder: Path, *, total: int, stretched: bool, shard: tuple[int, int] = (0, 1),
+                  label: str = "pieces", progress=SILENT, log=print) -> Path:
+    """Render each annotated piece the cache lacks into ``folder`` (one ``.npz`` per piece).
+
+    Each piece's name seeds its draw (stretch when ``stretched``, SoundFont, degradation), so a
+    rerun, or another shard, makes the same excerpt.
+    """
+    from cinemuse.analysis.song_features import extract_features
+    from cinemuse.train import annotated_renders as ar
+
     folder.mkdir(parents=True, exist_ok=True)
     fonts = {name: ar.font_path(name) for name in FONTS}
     fonts = {k: v for k, v in fonts.items() if v is not None}
-    counts = (QUICK_COUNTS if quick else COUNTS)[split]
-    total = counts[0] + counts[1] + counts[2] + 7 * counts[3]
-    with progress.stage(f"Rendering the {split} pieces", total=total) as stage:
-        for index, piece in enumerate(_pieces(data, split, counts, cache_dir("beats"))):
+    with progress.stage(f"Rendering {label}", total=total) as stage:
+        for index, piece in enumerate(pieces):
             digest = hashlib.sha1(piece["piece"].encode()).digest()
             name = digest.hex()[:16] + ".npz"
             stage.advance()
@@ -155,7 +174,7 @@ def render_split(data: Path, split: str, *, quick: bool = False, shard: tuple[in
                 continue
             t0 = time.perf_counter()
             rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
-            if split == "train":
+            if stretched:
                 piece = stretch(piece, float(np.exp(rng.uniform(*np.log(STRETCH)))))
             font = list(fonts)[int(rng.integers(len(fonts)))]
             kind = ar.DEGRADATIONS[int(rng.integers(len(ar.DEGRADATIONS)))]
@@ -178,14 +197,20 @@ def render_split(data: Path, split: str, *, quick: bool = False, shard: tuple[in
 
 
 def load_split(folder: Path) -> list[dict]:
-    """The cached excerpts of one split: mel (48, T) float16, beat and downbeat times, meta."""
+    """The cached excerpts of one split: mel (48, T) float16, chroma and bass chroma (12, Tc),
+    the network's harmony input (24, T) float16, beat and downbeat times, meta."""
+    from cinemuse.analysis.beat_net import harmony
+
     out = []
     for path in sorted(folder.glob("*.npz")):
         if path.name.endswith(".part.npz"):
             continue
         with np.load(path) as z:
-            out.append({"mel_db": z["mel_db"], "beats": z["beats"], "downbeats": z["downbeats"],
-                        "meta": json.loads(str(z["meta"]))})
+            row = {k: z[k] for k in ("mel_db", "chroma", "bass_chroma", "beats", "downbeats")}
+            row["meta"] = json.loads(str(z["meta"]))
+        row["harmony"] = harmony(row["chroma"], row["bass_chroma"], 0,
+                                 row["mel_db"].shape[1]).astype(np.float16)
+        out.append(row)
     return out
 
 
@@ -211,7 +236,8 @@ def targets(times: np.ndarray, n_frames: int) -> np.ndarray:
 
 
 def make_network(cfg: Config):
-    """The TCN (see the module docstring) as a torch module: (B, 48, T) dB -> (B, 2, T) logits."""
+    """The TCN (see the module docstring) as a torch module: (B, 48, T) dB and (B, 24, T)
+    harmony -> (B, 2, T) logits."""
     import torch
     from torch import nn
 
@@ -234,22 +260,25 @@ def make_network(cfg: Config):
                 nn.Conv2d(2, c, (3, 3), padding=(1, 1)), nn.ELU(), nn.MaxPool2d((3, 1)),  # 48 -> 16
                 nn.Conv2d(c, c, (3, 3), padding=(1, 1)), nn.ELU(), nn.MaxPool2d((4, 1)),  # 16 -> 4
                 nn.Conv2d(c, c, (4, 1)), nn.ELU(), nn.Dropout(cfg.dropout))              # 4 -> 1
+            self.harmony = nn.Sequential(nn.Conv1d(24, c, 3, padding=1), nn.ELU())
             self.blocks = nn.Sequential(*[Block(c, d) for d in cfg.dilations])
             self.head = nn.Conv1d(c, 2, 1)
 
-        def forward(self, mel_db):
+        def forward(self, mel_db, harmony):
             x = mel_db / 80.0 + 1.0
             rise = torch.relu(x - torch.cat([x[:, :, :1], x[:, :, :-1]], dim=2))
             h = self.front(torch.stack([x, rise * 4.0], dim=1)).squeeze(2)
-            return self.head(self.blocks(h))
+            return self.head(self.blocks(h + self.harmony(harmony)))
 
     return BeatTCN()
 
 
 def _batch(rows: list[dict], rng, cfg: Config, *, augment: bool):
-    """A batch of random crops: (mel (B, 48, L), targets (B, 2, L), mask (B, L))."""
+    """A batch of random crops: (mel (B, 48, L), harmony (B, 24, L), targets (B, 2, L),
+    mask (B, L))."""
     n = cfg.frames
     mel = np.full((cfg.batch, rows[0]["mel_db"].shape[0], n), -80.0, np.float32)
+    harm = np.zeros((cfg.batch, 24, n), np.float32)
     y = np.zeros((cfg.batch, 2, n), np.float32)
     mask = np.zeros((cfg.batch, n), np.float32)
     for b, i in enumerate(rng.integers(0, len(rows), cfg.batch)):
@@ -262,16 +291,20 @@ def _batch(rows: list[dict], rng, cfg: Config, *, augment: bool):
             seg = np.clip(seg + rng.uniform(-6.0, 3.0), -80.0, 0.0)
         k = seg.shape[1]
         mel[b, :, :k] = seg
+        h = row["harmony"][:, start:start + n].astype(np.float32).reshape(2, 12, k)
+        if augment:  # another key: the same rhythm
+            h = np.roll(h, int(rng.integers(12)), axis=1)
+        harm[b, :, :k] = h.reshape(24, k)
         y[b, 0, :k] = targets(row["beats"], t)[start:start + k]
         y[b, 1, :k] = targets(row["downbeats"], t)[start:start + k]
         mask[b, :k] = 1.0
-    return mel, y, mask
+    return mel, harm, y, mask
 
 
-def _loss(model, mel, y, mask, cfg: Config):
+def _loss(model, mel, harm, y, mask, cfg: Config):
     import torch
 
-    logits = model(torch.from_numpy(mel))
+    logits = model(torch.from_numpy(mel), torch.from_numpy(harm))
     target = torch.from_numpy(y)
     m = torch.from_numpy(mask)[:, None, :]
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
@@ -334,16 +367,17 @@ def export_onnx(ckpt: Path, out_path: Path) -> dict:
             super().__init__()
             self.net = net
 
-        def forward(self, mel_db):
-            return torch.sigmoid(self.net(mel_db))
+        def forward(self, mel_db, harmony):
+            return torch.sigmoid(self.net(mel_db, harmony))
 
     wrapped = Probabilities(model)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name("." + out_path.name + ".part")
     with torch.no_grad():
-        torch.onnx.export(wrapped, (torch.full((1, 48, 600), -40.0),), str(tmp),
-                          input_names=["mel_db"], output_names=["activation"],
-                          dynamic_axes={"mel_db": {2: "frames"}, "activation": {2: "frames"}},
+        torch.onnx.export(wrapped, (torch.full((1, 48, 600), -40.0), torch.full((1, 24, 600), 0.5)),
+                          str(tmp), input_names=["mel_db", "harmony"], output_names=["activation"],
+                          dynamic_axes={"mel_db": {2: "frames"}, "harmony": {2: "frames"},
+                                        "activation": {2: "frames"}},
                           opset_version=17, dynamo=False)
     import onnx
 
@@ -352,11 +386,14 @@ def export_onnx(ckpt: Path, out_path: Path) -> dict:
                  "config": json.dumps(state["config"])}.items():
         m.metadata_props.add(key=k, value=v)
     onnx.save(m, str(tmp))
-    x = np.random.default_rng(0).uniform(-80, 0, (1, 48, 3000)).astype(np.float32)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-80, 0, (1, 48, 3000)).astype(np.float32)
+    harm = rng.uniform(0, 1, (1, 24, 3000)).astype(np.float32)
     wrapped.eval()  # the exporter puts back the wrapper's (training) mode, recursively
     with torch.no_grad():
-        ref = wrapped(torch.from_numpy(x)).numpy()
-    got = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"]).run(None, {"mel_db": x})[0]
+        ref = wrapped(torch.from_numpy(x), torch.from_numpy(harm)).numpy()
+    got = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"]).run(
+        None, {"mel_db": x, "harmony": harm})[0]
     diff = float(np.abs(ref - got).max())
     if diff > 1e-4:
         raise RuntimeError(f"ONNX export differs from torch by {diff}")
@@ -369,19 +406,24 @@ def evaluate(model: Path, rows: list[dict]) -> dict:
     """Tempo Accuracy1, beat and downbeat F-measure of ``analyze``'s rhythm step on ``rows``.
 
     The same reading of the activations as :func:`cinemuse.analysis.audio._rhythm` (tempo,
-    dynamic-programming beats, bars), per set of the pieces, with mir_eval's metrics.
+    dynamic-programming beats, bars with the bass's changes; the beat's subdivision is not
+    kept with the renders, so every beat is taken to divide in two), per set of the pieces,
+    with mir_eval's metrics.
     """
     import mir_eval
 
     from cinemuse.analysis import beat_net, rhythm
-    from cinemuse.analysis.song_features import ANALYSIS_SR, HOP
+    from cinemuse.analysis.song_features import ANALYSIS_SR, CHROMA_HOP, HOP
 
     per_set: dict[str, list[tuple[float, float, float]]] = {}
     for row in rows:
-        beat_act, down_act = beat_net.activations(row["mel_db"], model=model)
+        beat_act, down_act = beat_net.activations(row["mel_db"], row["chroma"], row["bass_chroma"],
+                                                  model=model)
         tempo, frames = rhythm.beats_from_activation(beat_act, sr=ANALYSIS_SR, hop_length=HOP)
         beats = frames * HOP / ANALYSIS_SR
-        downbeats, _, _ = rhythm.bars_from_activation(beats, frames, down_act)
+        bass = row["bass_chroma"].astype(np.float32)
+        change = rhythm.harmonic_change(bass, np.arange(bass.shape[1]) * CHROMA_HOP / ANALYSIS_SR, beats)
+        downbeats, _, _ = rhythm.bars_from_activation(beats, frames, down_act, bass_change=change)
         ref = mir_eval.beat.trim_beats(np.asarray(row["beats"], float))
         ref_tempo = 60.0 / np.median(np.diff(row["beats"]))
         acc1 = float(abs(tempo - ref_tempo) <= 0.04 * ref_tempo)
@@ -432,6 +474,7 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--shard", default="0/1", help="render only every n-th piece from the i-th: i/n")
     ap.add_argument("--steps", type=int, default=Config.steps)
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--output", type=Path, default=REPO_ROOT / "src" / "cinemuse" / "assets" / ASSET_NAME)
     args = ap.parse_args(argv)
@@ -442,13 +485,13 @@ def main(argv=None) -> None:
             i, n = (int(v) for v in args.shard.split("/"))
             render_split(data, split, quick=args.quick, shard=(i, n))
         return
-    ckpt = cache_dir("beats") / ("quick.pt" if args.quick else "beat_tcn_seed0.pt")
+    ckpt = cache_dir("beats") / ("quick.pt" if args.quick else f"beat_tcn_seed{args.seed}.pt")
     if args.step == "evaluate":
         rows = load_split(split_folder("validation", quick=args.quick))
         print(json.dumps(evaluate(args.output, rows)), flush=True)
         return
     if args.step == "fit":
-        cfg = quick_config() if args.quick else Config(steps=args.steps)
+        cfg = quick_config(args.seed) if args.quick else Config(seed=args.seed, steps=args.steps)
         # the renders made by the render step (fit never renders: shards may still be at work)
         rows = {split: load_split(split_folder(split, quick=args.quick)) for split in ("train", "validation")}
         print(json.dumps({"excerpts": {k: len(v) for k, v in rows.items()}}), flush=True)

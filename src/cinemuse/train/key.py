@@ -3,9 +3,12 @@
 Data
     The cached renders of the beat network (:mod:`cinemuse.train.beats`: POP909 excerpts with
     their annotated key, folk tunes with the key of their signature and final note, cinemuse's
-    own styles at given keys; three SoundFonts, seven degradations of real files): the ``train``
-    split to choose and fit, ``validation`` to measure; the ``test`` split is the benchmark's
-    (``benchmarks/bench_analyze.py``) and is never read here.  Excerpts without a key (the
+    own styles at given keys; three SoundFonts, seven degradations of real files), and as many
+    minor as major folk tunes rendered the same way for this model alone (:func:`render_folk`:
+    the beat network's folk tunes come as the corpus has them, about one in eighteen minor, too
+    few to learn a minor melody from): the ``train`` split to choose and fit, ``validation`` to
+    measure; the ``test`` split is the benchmark's (``benchmarks/bench_analyze.py``) and is
+    never read here.  Excerpts without a key (the
     drum-only Groove set) are skipped.  Each render holds exactly the chroma ``analyze``
     computes on that audio.
 
@@ -19,8 +22,8 @@ Fit
     correlation used before (:func:`cinemuse.analysis.audio.estimate_key`) is scored on the same
     files for comparison.
 
-Usage: ``cinemuse train key`` (a few minutes once the renders exist; ``--quick`` uses the quick
-renders).
+Usage: ``cinemuse train key`` (a few minutes once the renders exist, which it makes first when
+they do not; ``--quick`` uses the quick renders).
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ CANDIDATE_FEATURES = (
 )
 GAMMAS = (0.0, 10.0)
 L2 = (3e-5, 1e-4, 3e-4)
+# the mode-balanced folk tunes rendered for this model (half of them minor), by split
+FOLK = {"train": 320, "validation": 48}
+QUICK_FOLK = {"train": 8, "validation": 4}
+FOLK_SECONDS = 30.0
 
 
 def key_index(name: str) -> int:
@@ -58,19 +65,42 @@ def key_label(index: int) -> str:
     return f"{PITCHES[index % 12]} {'major' if index < 12 else 'minor'}"
 
 
-def load_keyed(folder: Path) -> list[dict]:
-    """The cached excerpts of one split that have a key: chroma, bass chroma, key, set name."""
-    rows = []
-    for path in sorted(Path(folder).glob("*.npz")):
-        if path.name.endswith(".part.npz"):
-            continue
-        with np.load(path) as z:
-            meta = json.loads(str(z["meta"]))
-            if meta.get("key") is None:
+def folk_folder(split: str, *, quick: bool = False) -> Path:
+    """Where the mode-balanced folk renders of one split are cached."""
+    from cinemuse.train.paths import cache_dir
+
+    return cache_dir("key") / (f"folk-{split}-quick" if quick else f"folk-{split}")
+
+
+def render_folk(split: str, *, quick: bool = False, progress=SILENT, log=print) -> Path:
+    """Render (what the cache lacks of) the split's mode-balanced folk tunes, as the beat
+    network's renders are made (:func:`cinemuse.train.beats.render_pieces`)."""
+    from cinemuse.train import annotated_pieces as sets
+    from cinemuse.train.beats import render_pieces
+    from cinemuse.train.paths import cache_dir
+
+    n = (QUICK_FOLK if quick else FOLK)[split]
+    pieces = sets.folk_pieces(n, FOLK_SECONDS, cache=cache_dir("beats"), split=split,
+                              seed={"train": 31, "validation": 32}[split])
+    return render_pieces(pieces, folk_folder(split, quick=quick), total=n, stretched=split == "train",
+                         label=f"mode-balanced {split} folk tunes", progress=progress, log=log)
+
+
+def load_keyed(*folders: Path) -> list[dict]:
+    """The cached excerpts that have a key, each piece once: chroma, bass chroma, key, set name."""
+    rows, seen = [], set()
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.npz")):
+            if path.name.endswith(".part.npz"):
                 continue
-            rows.append({"chroma": z["chroma"].astype(np.float32),
-                         "bass_chroma": z["bass_chroma"].astype(np.float32),
-                         "key": meta["key"], "set": meta["piece"].split("/")[0].split("-")[0]})
+            with np.load(path) as z:
+                meta = json.loads(str(z["meta"]))
+                if meta.get("key") is None or meta["piece"] in seen:
+                    continue
+                seen.add(meta["piece"])
+                rows.append({"chroma": z["chroma"].astype(np.float32),
+                             "bass_chroma": z["bass_chroma"].astype(np.float32),
+                             "key": meta["key"], "set": meta["piece"].split("/")[0].split("-")[0]})
     return rows
 
 
@@ -202,8 +232,8 @@ def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, pro
             from cinemuse.train.paths import shared_data_dir
 
             folder = render_split(shared_data_dir(data_dir), split, quick=quick, progress=progress, log=log)
-        folders[split] = folder
-    train_rows, val_rows = load_keyed(folders["train"]), load_keyed(folders["validation"])
+        folders[split] = (folder, render_folk(split, quick=quick, progress=progress, log=log))
+    train_rows, val_rows = load_keyed(*folders["train"]), load_keyed(*folders["validation"])
     features, gamma, l2, cv = select(train_rows, seed=seed, progress=progress, log=log)
     w, bias = fit(designs(train_rows, features, gamma),
                   np.array([key_index(r["key"]) for r in train_rows]), l2)
@@ -215,7 +245,8 @@ def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, pro
     out.mkdir(parents=True, exist_ok=True)
     path = out / "key_model.json"
     payload = model.to_payload() | {
-        "trained_on": f"{len(train_rows)} keyed renders of the train split (cinemuse.train.beats)",
+        "trained_on": f"{len(train_rows)} keyed renders of the train split (cinemuse.train.beats "
+                      "and mode-balanced folk tunes)",
         "l2": l2, "cross_validation": cv, "validation": val_scores, "validation_profiles": baseline}
     path.write_text(json.dumps(payload, indent=1) + "\n")
     return {"output": str(path), "n_train": len(train_rows), "n_validation": len(val_rows),
