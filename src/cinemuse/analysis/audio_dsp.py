@@ -202,8 +202,8 @@ def beat_sync(feat: np.ndarray, frame_times: np.ndarray, beats: np.ndarray) -> n
         return np.zeros((feat.shape[0], len(beats) + 1), np.float32)
     idx = np.searchsorted(frame_times, beats)
     bounds = np.concatenate([[0], idx, [feat.shape[1]]])
-    c = np.concatenate([np.zeros((feat.shape[0], 1)), np.cumsum(feat, axis=1, dtype=np.float64)],
-                       axis=1)
+    c = np.zeros((feat.shape[0], feat.shape[1] + 1))  # c[:, k]: the sum of the first k columns
+    np.cumsum(feat, axis=1, dtype=np.float64, out=c[:, 1:])
     lo, hi = bounds[:-1], bounds[1:]
     sums = c[:, hi] - c[:, lo]
     means = sums / np.maximum(hi - lo, 1)

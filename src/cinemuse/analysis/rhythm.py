@@ -166,7 +166,7 @@ def harmonic_change(chroma: np.ndarray, frame_times: np.ndarray, beats: np.ndarr
     change = np.zeros(n)
     if n < 3 or chroma.shape[1] == 0:
         return change
-    seg = dsp.beat_sync(np.asarray(chroma, np.float64), frame_times, beats)[:, 1:n]  # beat i..i+1
+    seg = dsp.beat_sync(chroma, frame_times, beats)[:, 1:n]  # beat i..i+1
     seg /= np.linalg.norm(seg, axis=0, keepdims=True) + 1e-9
     change[1:-1] = 1.0 - np.sum(seg[:, :-1] * seg[:, 1:], axis=0)
     return change
