@@ -306,7 +306,6 @@ def profile_from_features(f: SongFeatures, *, progress: Progress = SILENT) -> So
         st.advance()
         key = _key(f)
         st.advance()
-        rhythm.update(_downbeats(rhythm))
         timbre = _timbre(f, rhythm["onsets"], loud)
         st.advance()
         sections = _sections(f, rhythm, key["chroma_n"], timbre["energy"], timbre["curve_times"])
@@ -358,20 +357,16 @@ def _loudness(f: SongFeatures) -> dict:
 
 
 def _rhythm(f: SongFeatures) -> dict:
-    """Tempo, beat times (and frames), onset frames, the beat's subdivision (2 or 3), the
-    network's downbeat curve and how much the bass changes at each beat (beats and bars are
-    read from the beat network's activations)."""
+    """Onset frames, and the tempo, beats, subdivision, bars and metre read from the beat
+    network's activations (:func:`cinemuse.analysis.rhythm.read_activations`)."""
     from cinemuse.analysis import audio_dsp as dsp
     from cinemuse.analysis import beat_net, rhythm
 
-    sr = ANALYSIS_SR
-    onsets = dsp.onset_frames(f.onset, sr=sr, hop_length=HOP)
     beat_act, downbeat_act = beat_net.activations(f.mel_db, f.chroma, f.bass_chroma)
-    tempo, beat_frames = rhythm.beats_from_activation(beat_act, sr=sr, hop_length=HOP)
-    beats = beat_frames * HOP / sr
-    return {"tempo": float(tempo), "beats": beats, "beat_frames": beat_frames, "onsets": onsets,
-            "division": rhythm.subdivision(f.onset, beat_frames), "downbeat_activation": downbeat_act,
-            "bass_change": rhythm.harmonic_change(f.bass_chroma, _chroma_times(f), beats)}
+    read = rhythm.read_activations(beat_act, downbeat_act, bass_chroma=f.bass_chroma,
+                                   chroma_times=_chroma_times(f), onset=f.onset,
+                                   sr=ANALYSIS_SR, hop_length=HOP)
+    return read | {"onsets": dsp.onset_frames(f.onset, sr=ANALYSIS_SR, hop_length=HOP)}
 
 
 def _key(f: SongFeatures) -> dict:
@@ -390,17 +385,6 @@ def _key(f: SongFeatures) -> dict:
 
 def _chroma_times(f: SongFeatures) -> np.ndarray:
     return np.arange(f.chroma.shape[1]) * CHROMA_HOP / ANALYSIS_SR
-
-
-def _downbeats(rhythm_step: dict) -> dict:
-    """Bar starts and metre from the beat network's downbeat curve (and the bass's changes)
-    at the beats."""
-    from cinemuse.analysis import rhythm
-
-    downbeats, beats_per_bar, meter = rhythm.bars_from_activation(
-        rhythm_step["beats"], rhythm_step["beat_frames"], rhythm_step["downbeat_activation"],
-        beat_division=rhythm_step["division"], bass_change=rhythm_step["bass_change"])
-    return {"downbeats": downbeats, "beats_per_bar": beats_per_bar, "meter": meter}
 
 
 def _timbre(f: SongFeatures, onsets: np.ndarray, loud: dict) -> dict:

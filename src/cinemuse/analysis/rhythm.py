@@ -197,3 +197,23 @@ def bars_from_activation(beats: np.ndarray, beat_frames: np.ndarray, downbeat: n
             bar, phase = 4, first if lead > 0 else first + 2
     meter = {4: "4/4", 3: "3/4", 2: "6/8" if beat_division == 3 else "2/4"}[bar]
     return beats[phase::bar].copy(), bar, meter
+
+
+def read_activations(beat: np.ndarray, downbeat: np.ndarray, *, bass_chroma: np.ndarray,
+                     chroma_times: np.ndarray, sr: int, hop_length: int,
+                     onset: np.ndarray | None = None) -> dict:
+    """Everything ``analyze`` reads from the network's two curves, in one place.
+
+    ``bass_chroma`` (12, Tc) at ``chroma_times`` gives the bass's :func:`harmonic_change`;
+    ``onset`` (the onset envelope at the curves' frames) gives the beat's :func:`subdivision`,
+    taken as 2 without it.  Returns tempo, beat frames and times, division, downbeats,
+    beats per bar and metre.
+    """
+    tempo, frames = beats_from_activation(beat, sr=sr, hop_length=hop_length)
+    beats = frames * hop_length / sr
+    division = subdivision(onset, frames) if onset is not None else 2
+    downbeats, beats_per_bar, meter = bars_from_activation(
+        beats, frames, downbeat, beat_division=division,
+        bass_change=harmonic_change(bass_chroma, chroma_times, beats))
+    return {"tempo": float(tempo), "beat_frames": frames, "beats": beats, "division": division,
+            "downbeats": downbeats, "beats_per_bar": beats_per_bar, "meter": meter}

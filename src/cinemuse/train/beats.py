@@ -405,10 +405,9 @@ def export_onnx(ckpt: Path, out_path: Path) -> dict:
 def evaluate(model: Path, rows: list[dict]) -> dict:
     """Tempo Accuracy1, beat and downbeat F-measure of ``analyze``'s rhythm step on ``rows``.
 
-    The same reading of the activations as :func:`cinemuse.analysis.audio._rhythm` (tempo,
-    dynamic-programming beats, bars with the bass's changes; the beat's subdivision is not
-    kept with the renders, so every beat is taken to divide in two), per set of the pieces,
-    with mir_eval's metrics.
+    ``analyze``'s reading of the activations (:func:`cinemuse.analysis.rhythm.read_activations`;
+    the renders keep no onset envelope, so every beat is taken to divide in two), per set of
+    the pieces, with mir_eval's metrics.
     """
     import mir_eval
 
@@ -419,11 +418,11 @@ def evaluate(model: Path, rows: list[dict]) -> dict:
     for row in rows:
         beat_act, down_act = beat_net.activations(row["mel_db"], row["chroma"], row["bass_chroma"],
                                                   model=model)
-        tempo, frames = rhythm.beats_from_activation(beat_act, sr=ANALYSIS_SR, hop_length=HOP)
-        beats = frames * HOP / ANALYSIS_SR
         bass = row["bass_chroma"].astype(np.float32)
-        change = rhythm.harmonic_change(bass, np.arange(bass.shape[1]) * CHROMA_HOP / ANALYSIS_SR, beats)
-        downbeats, _, _ = rhythm.bars_from_activation(beats, frames, down_act, bass_change=change)
+        read = rhythm.read_activations(beat_act, down_act, bass_chroma=bass,
+                                       chroma_times=np.arange(bass.shape[1]) * CHROMA_HOP / ANALYSIS_SR,
+                                       sr=ANALYSIS_SR, hop_length=HOP)
+        tempo, beats, downbeats = read["tempo"], read["beats"], read["downbeats"]
         ref = mir_eval.beat.trim_beats(np.asarray(row["beats"], float))
         ref_tempo = 60.0 / np.median(np.diff(row["beats"]))
         acc1 = float(abs(tempo - ref_tempo) <= 0.04 * ref_tempo)
