@@ -88,6 +88,99 @@ def test_long_song_keeps_few_patches_spread_over_it():
     assert np.abs(got - want[chosen]).max() < 1e-4
 
 
+def test_patch_count_is_what_a_stream_finds():
+    mel_basis = tags.load_tagger()[2]
+    for n in (0, 100, tags.PATCH_SAMPLES - tags.N_FFT - 1, tags.PATCH_SAMPLES - tags.N_FFT,
+              tags.SR * 7, tags.SR * 7 + 17, tags.PATCH_STEP * 5 + tags.PATCH_SAMPLES - tags.N_FFT):
+        reservoir = tags.PatchReservoir(tags.SR, max_patches=None)
+        reservoir.feed(np.zeros(n, np.float32))
+        reservoir.finish(mel_basis)
+        assert reservoir.next_patch == tags.patch_count(n), n
+
+
+def test_plan_spreads_patches_from_first_to_last():
+    assert tags.plan_patches(5, 8) == [0, 1, 2, 3, 4]
+    assert tags.plan_patches(100, 4) == [0, 33, 66, 99]
+    assert tags.plan_patches(100, None) == list(range(100))
+    assert tags.plan_patches(0, 8) == []
+
+
+def _song(seconds: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(tags.SR * seconds)
+    return (rng.standard_normal(n) * np.linspace(0.02, 0.4, n)).astype(np.float32)
+
+
+def test_planned_patches_are_handed_out_as_read():
+    y = _song(100, 5)  # 33 patches: more than the stride-kept set holds
+    want = _whole_song_patches(y)
+    handed: list[int] = []
+    reservoir = tags.PatchReservoir(tags.SR, max_patches=8, expected_samples=len(y),
+                                    on_patch=lambda k, samples: handed.append(k))
+    for start in range(0, len(y), 30000):
+        reservoir.feed(y[start:start + 30000])
+        assert handed == [k for k in reservoir.planned if k < reservoir.next_patch]
+    got = reservoir.finish(tags.load_tagger()[2])
+    assert reservoir.as_planned and reservoir.chosen == handed == tags.plan_patches(33, 8)
+    assert np.abs(got - want[reservoir.chosen]).max() < 1e-4
+
+
+@pytest.mark.parametrize("factor", [0.5, 2.0])
+def test_a_wrongly_stated_length_falls_back_to_the_patches_kept(factor):
+    y = _song(100, 6)
+    want = _whole_song_patches(y)
+    reservoir = tags.PatchReservoir(tags.SR, max_patches=8, expected_samples=int(len(y) * factor),
+                                    on_patch=lambda k, samples: None)
+    for start in range(0, len(y), 65536):
+        reservoir.feed(y[start:start + 65536])
+    got = reservoir.finish(tags.load_tagger()[2])
+    assert not reservoir.as_planned
+    assert len(reservoir.chosen) == 8 and reservoir.chosen[-1] >= 24
+    assert np.abs(got - want[reservoir.chosen]).max() < 1e-4
+
+
+def _tag_difference(a: tags.SongTags, b: tags.SongTags) -> float:
+    return max(abs(a.probabilities[m][t] - b.probabilities[m][t])
+               for m in tags.MODELS for t in a.probabilities[m])
+
+
+@pytest.mark.parametrize("stated", [1.0, 0.5, 2.0, None])
+def test_analyze_tags_what_tag_song_tags(tmp_path, monkeypatch, stated):
+    """analyze tags the patches of the song as it streams; a wrong or missing length in the
+    container only changes how (the patches kept), not what (a 40-s song: 13 patches)."""
+    from cinemuse.io import audio as audio_io
+    from cinemuse.pipelines.analyze import analyze_file
+
+    rng = np.random.default_rng(7)
+    t = np.arange(44100 * 40) / 44100
+    y = (0.3 * np.sin(2 * np.pi * 220 * t * (1 + 0.5 * (t > 20))) + 0.05 * rng.standard_normal(t.size))
+    path = tmp_path / "song.wav"
+    audio_io.write_audio(path, y.astype(np.float32), 44100)
+    if stated != 1.0:
+        true = audio_io.stated_samples(path, sample_rate=44100)
+        monkeypatch.setattr(audio_io, "stated_samples",
+                            lambda p, sample_rate: None if stated is None else int(true * stated))
+    got = analyze_file(path).tags
+    want = tags.tag_song(audio_io.read_audio(path, sample_rate=44100), 44100)
+    assert got.patches == want.patches == 8
+    assert got.genre == want.genre
+    assert _tag_difference(got, want) < 1e-5
+
+
+def test_long_analyzed_song_is_tagged_as_tag_song_tags_it(tmp_path):
+    from cinemuse.io import audio as audio_io
+    from cinemuse.pipelines.analyze import analyze_file
+
+    rng = np.random.default_rng(8)
+    y = (rng.standard_normal(44100 * 70) * 0.1).astype(np.float32)  # 23 patches
+    path = tmp_path / "long.flac"
+    audio_io.write_audio(path, y, 44100)
+    got = analyze_file(path).tags
+    want = tags.tag_song(audio_io.read_audio(path, sample_rate=44100), 44100)
+    assert got.patches == want.patches == 8
+    assert _tag_difference(got, want) < 1e-5
+
+
 def test_short_clip_is_repeat_padded():
     sr = 44100
     t = np.arange(int(sr * 1.2)) / sr

@@ -134,7 +134,7 @@ class _Extractor:
             self.n_samples += x.shape[0]
             self.peak = max(self.peak, float(np.max(np.abs(x))))
         self._loudness(x)
-        y = self.to_analysis.resample_chunk(x.mean(axis=1), last=final)
+        y = self.to_analysis.resample_chunk(dsp.downmix(x), last=final)
         self._spectral(self.frames.push(y, final=final))
         half = self.to_chroma.resample_chunk(y, last=final)
         self._harmonic(self.chroma_frames.push(half, final=final), final=final)

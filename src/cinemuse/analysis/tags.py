@@ -14,7 +14,7 @@ Input (the models' own): 16 kHz mono, 512-point STFT every 256 samples, 96 Slane
 the mel power to float16 first, which overflows to ``inf`` on loud low notes; here it stays
 float32.  A song's tag probabilities are the mean over patches, as upstream's ``top_tags``
 does; songs longer than ``MAX_PATCHES`` patches are tagged from that many patches spread evenly
-over the song (the cost of a patch is ~1.4 G multiply-adds per model).
+from the first to the last (the cost of a patch is ~1.4 G multiply-adds per model).
 
 Network (per patch ``x``: (187, 96)), built in :func:`cinemuse.train.tagger.build_onnx`::
 
@@ -111,6 +111,10 @@ def load_tagger():
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    # one thread: the tagger runs beside the rest of the analysis, which keeps the other
+    # core busy; more threads only spin against it
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(asset_path("tags/musicnn.onnx")), options,
                                    providers=["CPUExecutionProvider"])
     meta = session.get_modelmeta().custom_metadata_map
@@ -169,22 +173,49 @@ PATCH_SAMPLES = (PATCH_FRAMES - 1) * HOP + N_FFT  # 16-kHz samples one patch's f
 PATCH_STEP = PATCH_FRAMES * HOP  # patch k's frames start at sample k * PATCH_STEP
 
 
-class PatchReservoir:
-    """Evenly spaced 3-s patches of a song fed block by block, in bounded memory.
+def patch_count(samples_16k: int) -> int:
+    """Whole 3-s patches in a song of ``samples_16k`` samples at 16 kHz (centred frames)."""
+    # patch k reads samples k * PATCH_STEP - N_FFT / 2 .. + PATCH_SAMPLES of the signal with
+    # half a window of zeros at each end
+    room = int(samples_16k) + N_FFT - PATCH_SAMPLES
+    return room // PATCH_STEP + 1 if room >= 0 else 0
 
-    Every ``stride``-th patch is kept; when more than ``2 * max_patches`` are kept the
-    stride doubles and every other one is dropped, so memory stays that of
-    ``2 * max_patches`` patches however long the song.  :meth:`finish` returns
-    ``max_patches`` of them spread evenly over the song (all of them for ``None``).  Each
-    patch is exactly what the whole song's centred log-mel would hold at its frames.
+
+def plan_patches(count: int, max_patches: int | None = MAX_PATCHES) -> list[int]:
+    """The patches a song of ``count`` patches is tagged from: all of them, or ``max_patches``
+    spread evenly from the first to the last."""
+    if max_patches is None or count <= max_patches:
+        return list(range(count))
+    return [int(k) for k in np.linspace(0, count - 1, max_patches).round()]
+
+
+class PatchReservoir:
+    """The 3-s patches a song is tagged from, taken from blocks fed one after another.
+
+    With the song's length known in advance (``expected_samples`` at the input rate, as a
+    container states it), the patches of :func:`plan_patches` are taken as they are read and
+    each is handed to ``on_patch(index, samples)`` at once, so tagging can run while the rest
+    of the song is still being decoded.  :meth:`close` checks the plan against the length
+    actually read (:attr:`as_planned`).  Without a length, or where the stated one was wrong,
+    every ``stride``-th patch is kept (the stride doubling whenever more than
+    ``2 * max_patches`` are held, so memory stays that of a few patches however long the
+    song) and ``max_patches`` of those, spread evenly, are used.  Each patch is exactly what
+    the whole song's centred log-mel would hold at its frames.
     """
 
-    def __init__(self, sample_rate: int, *, max_patches: int | None = MAX_PATCHES):
+    def __init__(self, sample_rate: int, *, max_patches: int | None = MAX_PATCHES,
+                 expected_samples: int | None = None, on_patch=None):
         import soxr
 
         self.resampler = (soxr.ResampleStream(sample_rate, SR, 1, dtype="float32", quality="HQ")
                           if sample_rate != SR else None)
         self.max_patches = max_patches
+        self.planned: list[int] | None = None
+        if expected_samples is not None:
+            expected_16k = int(round(int(expected_samples) * SR / sample_rate))
+            self.planned = plan_patches(patch_count(expected_16k), max_patches)
+        self.on_patch = on_patch
+        self.taken: dict[int, np.ndarray] = {}  # planned patch index -> its samples
         self.stride = 1
         self.kept: dict[int, np.ndarray] = {}  # patch index -> its PATCH_SAMPLES samples
         self.next_patch = 0
@@ -192,24 +223,34 @@ class PatchReservoir:
         self.buffer = np.zeros(N_FFT // 2, dtype=np.float32)
         self.buffer_start = -(N_FFT // 2)
         self.total = 0  # 16-kHz samples of the song
+        self.chosen: list[int] = []  # the patches used, once closed
+        self.as_planned = False
+        self.closed = False
 
     def feed(self, block: np.ndarray, *, last: bool = False) -> None:
         """Add ``(m,)`` or ``(m, channels)`` samples at the input rate."""
-        x = np.asarray(block, dtype=np.float32)
-        mono = x.mean(axis=1) if x.ndim == 2 else x
+        from cinemuse.analysis.audio_dsp import downmix
+
+        mono = downmix(np.asarray(block, dtype=np.float32))
         y = (self.resampler.resample_chunk(mono, last=last) if self.resampler is not None
              else mono)
         self.total += len(y)
         if last:
             y = np.concatenate([y, np.zeros(N_FFT // 2, dtype=np.float32)])  # centring
         self.buffer = np.concatenate([self.buffer, y])
+        planned = set(self.planned or ())
         while True:
             start = self.next_patch * PATCH_STEP - N_FFT // 2
             if start + PATCH_SAMPLES > self.buffer_start + len(self.buffer):
                 break
-            if self.next_patch % self.stride == 0:
-                offset = start - self.buffer_start
-                self.kept[self.next_patch] = self.buffer[offset:offset + PATCH_SAMPLES].copy()
+            offset = start - self.buffer_start
+            k = self.next_patch
+            if k in planned:
+                self.taken[k] = patch = self.buffer[offset:offset + PATCH_SAMPLES].copy()
+                if self.on_patch is not None:
+                    self.on_patch(k, patch)
+            if k % self.stride == 0:
+                self.kept[k] = self.buffer[offset:offset + PATCH_SAMPLES].copy()
                 self._thin()
             self.next_patch += 1
             drop = self.next_patch * PATCH_STEP - N_FFT // 2 - self.buffer_start
@@ -221,19 +262,40 @@ class PatchReservoir:
         self.stride *= 2
         self.kept = {k: v for k, v in self.kept.items() if k % self.stride == 0}
 
-    def finish(self, mel_basis: np.ndarray) -> np.ndarray:
-        """(P, 187, 96) log-mel patches; a song shorter than one patch is repeat-padded."""
+    def close(self) -> None:
+        """The song has been read: choose the patches (:attr:`chosen`) and whether they are
+        the planned ones, already handed to ``on_patch`` (:attr:`as_planned`)."""
+        if self.closed:
+            return
         self.feed(np.zeros(0, dtype=np.float32), last=True)
-        if not self.kept:  # shorter than 3 s: the whole clip, repeated (as in training)
-            clip = self.buffer[N_FFT // 2:N_FFT // 2 + self.total]
-            mel = log_mel(clip, mel_basis)
-            return np.resize(mel, (PATCH_FRAMES, N_MELS))[None]
+        self.closed = True
+        actual = plan_patches(self.next_patch, self.max_patches)
+        self.as_planned = bool(actual) and self.planned == actual
+        if self.as_planned:
+            self.chosen = actual
+            self.kept = {}
+            return
         order = sorted(self.kept)
         if self.max_patches is not None and len(order) > self.max_patches:
             pick = np.linspace(0, len(order) - 1, self.max_patches).round().astype(int)
             order = [order[i] for i in pick]
-        self.chosen = order  # patch indices, for checks
-        return np.stack([log_mel(self.kept[k], mel_basis, center=False) for k in order])
+        self.chosen = order
+
+    def patches(self, mel_basis: np.ndarray) -> np.ndarray:
+        """(P, 187, 96) log-mel of the chosen patches; a song shorter than one patch is
+        repeat-padded to one."""
+        self.close()
+        if not self.chosen:  # shorter than 3 s: the whole clip, repeated (as in training)
+            clip = self.buffer[N_FFT // 2:N_FFT // 2 + self.total]
+            mel = log_mel(clip, mel_basis)
+            return np.resize(mel, (PATCH_FRAMES, N_MELS))[None]
+        source = self.taken if self.as_planned else self.kept
+        return np.stack([log_mel(source[k], mel_basis, center=False) for k in self.chosen])
+
+    def finish(self, mel_basis: np.ndarray) -> np.ndarray:
+        """:meth:`close`, then :meth:`patches`."""
+        self.close()
+        return self.patches(mel_basis)
 
 
 # ----------------------------------------------------------------------------- songs
@@ -242,22 +304,36 @@ class PatchReservoir:
 def song_patches(samples: np.ndarray, sample_rate: int, mel_basis: np.ndarray, *,
                  max_patches: int | None = MAX_PATCHES) -> np.ndarray:
     """(n, channels) or (n,) samples -> (P, 187, 96) log-mel patches (see :class:`PatchReservoir`)."""
-    reservoir = PatchReservoir(sample_rate, max_patches=max_patches)
+    samples = np.asarray(samples)
+    reservoir = PatchReservoir(sample_rate, max_patches=max_patches,
+                               expected_samples=samples.shape[0])
     reservoir.feed(samples)
     return reservoir.finish(mel_basis)
 
 
-def tags_from_patches(patches: np.ndarray) -> SongTags:
-    """Song tags from its log-mel patches: the mean of each tag over them, and the genre."""
+def tag_patch(samples_16k: np.ndarray, mel_basis: np.ndarray) -> dict[str, np.ndarray]:
+    """model -> (50,) probabilities of one patch's samples (as :class:`PatchReservoir` takes)."""
+    probs = run_tagger(log_mel(samples_16k, mel_basis, center=False)[None])
+    return {model: p[0] for model, p in probs.items()}
+
+
+def tags_from_probabilities(probs: dict[str, np.ndarray]) -> SongTags:
+    """Song tags from each patch's probabilities (model -> (P, 50)): the mean of each tag over
+    the patches, and the genre."""
     labels = load_tagger()[1]
-    probs = run_tagger(patches)
     probabilities = {model: {tag: float(p) for tag, p in zip(labels[model], probs[model].mean(0))}
                      for model in MODELS}
     scores = {family: max(probabilities[m][t] for m, t in members)
               for family, members in GENRE_FAMILIES.items()}
     genre = max(scores, key=scores.get)
+    n = len(probs[MODELS[0]])
     return SongTags(probabilities=probabilities, genre=genre, genre_scores=scores,
-                    patches=len(patches), seconds_covered=len(patches) * PATCH_FRAMES * HOP / SR)
+                    patches=n, seconds_covered=n * PATCH_FRAMES * HOP / SR)
+
+
+def tags_from_patches(patches: np.ndarray) -> SongTags:
+    """Song tags from its log-mel patches: the mean of each tag over them, and the genre."""
+    return tags_from_probabilities(run_tagger(patches))
 
 
 def tag_song(samples: np.ndarray, sample_rate: int, *,

@@ -24,6 +24,7 @@ AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000
 __all__ = [
     "read_audio",
     "iter_audio",
+    "stated_samples",
     "write_audio",
     "resample",
     "resample_blocks",
@@ -96,12 +97,38 @@ def iter_audio(
     except BaseException:
         container.close()
         raise
-    stream.codec_context.thread_type = "AUTO"
+    # one decoding thread: audio decodes far faster than it is analysed, and FFmpeg's frame
+    # threads only add hand-offs (and spin beside the analysis on a small machine)
+    stream.codec_context.thread_count = 1
     channels = 1 if mono or (stream.codec_context.channels or 2) == 1 else 2
     resampler = av.AudioResampler(
         format="flt", layout="mono" if channels == 1 else "stereo", rate=int(sample_rate)
     )
     return _decoded_blocks(p, container, stream, resampler, int(sample_rate), channels, int(block))
+
+
+def stated_samples(path: str | os.PathLike, *, sample_rate: int = 44100) -> int | None:
+    """Samples per channel at ``sample_rate`` that the file's first audio stream says it holds
+    (its container's duration), or None where it states none or cannot be read.
+
+    A plan, not a promise: :func:`iter_audio` yields what is really there.
+    """
+    try:
+        _, container = open_input(path)
+    except BadInputError:
+        return None
+    try:
+        if not container.streams.audio:
+            return None
+        return _stated_samples(container.streams.audio[0], int(sample_rate))
+    finally:
+        container.close()
+
+
+def _stated_samples(stream, rate: int) -> int | None:
+    if stream.duration and stream.time_base:
+        return int(round(float(stream.duration * stream.time_base) * rate))
+    return None
 
 
 def _decoded_blocks(p, container, stream, resampler, rate: int, channels: int, block: int):
@@ -110,9 +137,7 @@ def _decoded_blocks(p, container, stream, resampler, rate: int, channels: int, b
 
     # Encoders pad the last block (AAC to 1024 samples); the container's duration says
     # where the real signal ends, so trim to it when it is known.
-    expected = None
-    if stream.duration and stream.time_base:
-        expected = int(round(float(stream.duration * stream.time_base) * rate))
+    expected = _stated_samples(stream, rate)
     pending = Rebuffer(channels)
     yielded = 0
 

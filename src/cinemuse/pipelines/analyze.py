@@ -25,34 +25,65 @@ def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
 
     from cinemuse.analysis.audio import profile_from_features
     from cinemuse.analysis.song_features import extract_features
-    from cinemuse.analysis.tags import PatchReservoir, load_tagger, tags_from_patches
+    from cinemuse.analysis.tags import PatchReservoir, load_tagger
     from cinemuse.errors import BadInputError
     from cinemuse.io.atomic import check_input_file
-    from cinemuse.io.audio import iter_audio
+    from cinemuse.io.audio import iter_audio, stated_samples
     from cinemuse.threads import prefetch
 
     p = check_input_file(path)
-    reservoir = PatchReservoir(READ_RATE)  # the tagger's excerpts, taken on the same pass
-    # decoding and the tagger's share of each block run a block ahead on a helper thread,
-    # beside the feature extraction (FFmpeg and soxr release the GIL)
-    blocks = prefetch(_tee(iter_audio(p, sample_rate=READ_RATE), reservoir.feed), depth=2,
-                      name="cinemuse-decode")
-    with progress.stage("Reading audio") as st:
-        features = extract_features(blocks, READ_RATE,
-                                    on_block=lambda s: st.advance(0))
-    if features.n_samples < READ_RATE:
-        seconds = features.n_samples / READ_RATE
-        raise BadInputError(p, f"audio is too short to analyse ({seconds:.2f} s; 1 s needed)")
-    if not features.peak > 1e-5:
-        raise BadInputError(p, "audio is silent")
-    # the tagger (onnxruntime, which releases the GIL) runs beside the analysis: on two
-    # cores the job then takes about as long as the longer of the two
-    with ThreadPoolExecutor(1, thread_name_prefix="tagger") as pool:
-        tags = pool.submit(lambda: tags_from_patches(reservoir.finish(load_tagger()[2])))
+    blocks = iter_audio(p, sample_rate=READ_RATE)  # opens and checks the file
+    # The tagger (onnxruntime, which releases the GIL) works on its own thread: each patch it
+    # is planned to read is tagged as soon as the decoder has passed it, beside the feature
+    # extraction, so on two cores the job takes about as long as the analysis alone.
+    pool = ThreadPoolExecutor(1, thread_name_prefix="cinemuse-tagger")
+    try:
+        tagger = pool.submit(load_tagger)
+        early: dict[int, object] = {}
+
+        def tag_early(index: int, samples) -> None:
+            early[index] = pool.submit(_tag_patch, tagger, samples)
+
+        reservoir = PatchReservoir(READ_RATE, expected_samples=stated_samples(p, sample_rate=READ_RATE),
+                                   on_patch=tag_early)
+        # decoding and the tagger's share of each block run a block ahead on a helper thread,
+        # beside the feature extraction (FFmpeg and soxr release the GIL)
+        blocks = prefetch(_tee(blocks, reservoir.feed), depth=2, name="cinemuse-decode")
+        with progress.stage("Reading audio") as st:
+            features = extract_features(blocks, READ_RATE, on_block=lambda s: st.advance(0))
+        if features.n_samples < READ_RATE:
+            seconds = features.n_samples / READ_RATE
+            raise BadInputError(p, f"audio is too short to analyse ({seconds:.2f} s; 1 s needed)")
+        if not features.peak > 1e-5:
+            raise BadInputError(p, "audio is silent")
+        reservoir.close()  # here, not on the tagger's thread, which may still be busy
+        tags = pool.submit(_song_tags, tagger, reservoir, early)
         profile = profile_from_features(features, progress=progress)
         with progress.stage("Tagging"):
             profile.tags = tags.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return profile
+
+
+def _tag_patch(tagger, samples):
+    from cinemuse.analysis.tags import tag_patch
+
+    return tag_patch(samples, tagger.result()[2])
+
+
+def _song_tags(tagger, reservoir, early: dict):
+    """The song's tags: from the patches tagged while it was read where they were the right
+    ones (the container stated the length truly), else from the patches kept."""
+    import numpy as np
+
+    from cinemuse.analysis.tags import MODELS, tags_from_patches, tags_from_probabilities
+
+    mel_basis = tagger.result()[2]
+    if reservoir.as_planned:
+        per_patch = [early[k].result() for k in reservoir.chosen]
+        return tags_from_probabilities({m: np.stack([p[m] for p in per_patch]) for m in MODELS})
+    return tags_from_patches(reservoir.patches(mel_basis))
 
 
 def _tee(blocks, consumer):
