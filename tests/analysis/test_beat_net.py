@@ -18,18 +18,41 @@ def pulses(n: int, period: float, *, height: float = 1.0, phase: float = 0.0) ->
     return np.convolve(spikes, [0.5, 1.0, 0.5], mode="same")
 
 
+def _one_pass(mel, chroma, bass):
+    """Both halves of the shipped network run once over the whole input."""
+    front, blocks = beat_net.load_shipped_network()
+    n = mel.shape[1]
+    features = front.run(None, {"mel_db": mel[None],
+                                "harmony": beat_net.harmony(chroma, bass, 0, n)[None]})[0]
+    return features[0], blocks.run(None, {"features": features})[0][0]
+
+
 def test_windowed_run_equals_one_pass():
     rng = np.random.default_rng(0)
     n = beat_net.WINDOW + 3000
     mel = rng.uniform(-80.0, 0.0, (48, n)).astype(np.float32)
     chroma, bass = rng.uniform(0.0, 1.0, (2, 12, n // 4 + 1))
     beat, down = beat_net.activations(mel, chroma, bass)
-    session = beat_net.load_shipped_session()
-    whole = session.run(None, {"mel_db": mel[None],
-                               "harmony": beat_net.harmony(chroma, bass, 0, n)[None]})[0][0]
+    whole = _one_pass(mel, chroma, bass)[1]
     assert beat.shape == down.shape == (n,)
     assert np.abs(beat - whole[0]).max() < 1e-4 and np.abs(down - whole[1]).max() < 1e-4
     assert beat_net.activations(mel[:, :0], chroma[:, :0], bass[:, :0])[0].shape == (0,)
+
+
+@pytest.mark.parametrize("lo, hi", [(0, 3000), (517, 2600), (0, 40)])
+def test_front_end_in_chunks_equals_one_run(lo, hi):
+    """The front end, run a chunk at a time, gives what one run over the window gives, at its
+    edges too (padded as the window's own, not read from beyond it)."""
+    rng = np.random.default_rng(1)
+    mel = rng.uniform(-80.0, 0.0, (48, 3000)).astype(np.float16)
+    chroma, bass = rng.uniform(0.0, 1.0, (2, 12, 800))
+    harm = beat_net.harmony(chroma, bass, lo, hi)
+    front = beat_net.load_shipped_network()[0]
+    got = beat_net._front_features(front, mel, harm, lo, hi)
+    want = front.run(None, {"mel_db": mel[None, :, lo:hi].astype(np.float32),
+                            "harmony": harm[None]})[0][0]
+    assert got.shape == (32, hi - lo)
+    assert np.abs(got - want).max() < 1e-5
 
 
 def test_harmony_is_chroma_at_the_rhythm_frames():

@@ -8,24 +8,37 @@ often than inside it, which the drums alone leave open between beats 1 and 3), a
 every frame, the probability that a beat and that a bar's first beat falls there.  The tempo,
 beats and bars are then read from these curves by :mod:`cinemuse.analysis.rhythm`.
 
-Long songs are run in overlapping windows (:data:`WINDOW` frames with :data:`CONTEXT` frames
-of context each side, the network's receptive field), so memory stays flat however long the
-song is, and the result equals one pass over the whole song (within float rounding).
+The network ships as two graphs (:func:`cinemuse.train.beats.split_network`): a front end that
+turns each frame's log-mel and harmony into 32 features, looking only 3 frames out, and the
+dilated blocks that read 47 s of those.  The blocks run over overlapping windows
+(:data:`WINDOW` frames with :data:`CONTEXT` frames of context each side, the receptive field),
+the front end over short chunks of each window (its 2-D intermediates hold 48 bands per frame),
+so memory stays flat however long the song is, and the result equals one pass over the whole
+song (within float rounding).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-ASSET = "rhythm/beat_tcn.onnx"
+ASSET = "rhythm/beat_tcn.onnx"  # the dilated blocks and head; the front end beside it
 HARMONY_BANDS = 24  # chroma, then bass chroma
 # a chroma frame quieter than this fraction of the song's loudest bin reads as silence, not as
 # a chord (its pitch classes are scaled by the floor instead of by its own maximum)
 HARMONY_FLOOR = 0.02
-WINDOW = 8192  # frames scored per run (3.2 min at 43 fps)
+WINDOW = 16384  # frames scored per run of the blocks (6.3 min at 43 fps: most songs in one)
 CONTEXT = 1040  # frames of context each side: more than half the receptive field (1025)
+FRONT_CHUNK = 1024  # frames per run of the front end, whose 2-D intermediates are large
+FRONT_CONTEXT = 8  # frames of context each side of a front-end chunk (it looks 3 frames out)
+
+
+def front_path(path) -> Path:
+    """The front end's graph beside a network's ``path`` (``x.onnx`` -> ``x.front.onnx``)."""
+    path = Path(path)
+    return path.with_name(path.stem + ".front.onnx")
 
 
 def _open_session(path):
@@ -41,17 +54,22 @@ def _open_session(path):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def load_shipped_session():
-    """The shipped network's onnxruntime session, made once per process."""
+def open_network(path) -> tuple:
+    """(front end, blocks) onnxruntime sessions of the network whose blocks are at ``path``."""
+    return _open_session(front_path(path)), _open_session(path)
+
+
+def load_shipped_network() -> tuple:
+    """The shipped network's two sessions, made once per process."""
     from cinemuse.assets import load_shipped
 
-    return load_shipped(ASSET, _open_session)
+    return load_shipped(ASSET, open_network)
 
 
 @lru_cache(maxsize=4)
-def _session_at(path: str):
-    """A session for another export of the network (training's checks), once per path."""
-    return _open_session(path)
+def network_at(path: str) -> tuple:
+    """The sessions of another export of the network (training's checks), once per path."""
+    return open_network(path)
 
 
 def harmony(chroma: np.ndarray, bass_chroma: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -90,17 +108,29 @@ def activations(mel_db: np.ndarray, chroma: np.ndarray, bass_chroma: np.ndarray,
     ``model``: path of another ONNX export of the network (training's checks), default the
     shipped one.
     """
-    session = load_shipped_session() if model is None else _session_at(str(model))
-    mel = np.asarray(mel_db)  # float16 as kept; each window is converted on its own
+    network = load_shipped_network() if model is None else network_at(str(model))
+    mel = np.asarray(mel_db)  # float16 as kept; each chunk is converted on its own
     n = mel.shape[1]
     out = np.zeros((2, n), np.float32)
     if n == 0:
         return out[0], out[1]
     for start in range(0, n, WINDOW):
         lo, hi = max(0, start - CONTEXT), min(n, start + WINDOW + CONTEXT)
-        inputs = {"mel_db": mel[None, :, lo:hi].astype(np.float32),
-                  "harmony": harmony(chroma, bass_chroma, lo, hi)[None]}
-        act = session.run(None, inputs)[0][0]
+        features = _front_features(network[0], mel, harmony(chroma, bass_chroma, lo, hi), lo, hi)
+        act = network[1].run(None, {"features": features[None]})[0][0]
         end = min(n, start + WINDOW)
         out[:, start:end] = act[:, start - lo: end - lo]
     return out[0], out[1]
+
+
+def _front_features(front, mel: np.ndarray, harm: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """(channels, hi - lo) front-end features of frames ``lo..hi``, as one run over that window
+    gives them (its edges padded as the window's own), computed a chunk at a time."""
+    parts = []
+    for a in range(lo, hi, FRONT_CHUNK):
+        b = min(hi, a + FRONT_CHUNK)
+        a0, b0 = max(lo, a - FRONT_CONTEXT), min(hi, b + FRONT_CONTEXT)
+        f = front.run(None, {"mel_db": mel[None, :, a0:b0].astype(np.float32),
+                             "harmony": np.ascontiguousarray(harm[None, :, a0 - lo:b0 - lo])})[0][0]
+        parts.append(f[:, a - a0: b - a0])
+    return np.ascontiguousarray(np.concatenate(parts, axis=1))

@@ -29,9 +29,10 @@ ISMIR, which learn beats and downbeats together)
     logits per frame, beat and downbeat.  Targets are the annotated frames, their neighbours
     at 0.5 (target widening, as in the papers).  About 72 k parameters (32 channels).
 
-Output: ``assets/rhythm/beat_tcn.onnx`` (inputs ``mel_db`` (1, 48, T) and ``harmony``
-(1, 24, T) float32, output ``activation`` (1, 2, T) probabilities), run by
-:mod:`cinemuse.analysis.beat_net`.
+Output: the network in two ONNX graphs, run by :mod:`cinemuse.analysis.beat_net`:
+``assets/rhythm/beat_tcn.front.onnx`` (inputs ``mel_db`` (1, 48, T) and ``harmony`` (1, 24, T)
+float32, output ``features`` (1, 32, T)) and ``assets/rhythm/beat_tcn.onnx`` (``features`` ->
+``activation`` (1, 2, T) probabilities); see :func:`split_network`.
 
     python -m cinemuse.train.beats render            # the cached renders (both splits)
     python -m cinemuse.train.beats fit --threads 1 --seed 1   # train, checkpointing, export
@@ -397,9 +398,65 @@ def export_onnx(ckpt: Path, out_path: Path) -> dict:
     diff = float(np.abs(ref - got).max())
     if diff > 1e-4:
         raise RuntimeError(f"ONNX export differs from torch by {diff}")
-    tmp.replace(out_path)
+    split_network(tmp, out_path)
+    tmp.unlink()
     n_params = sum(p.numel() for p in model.parameters())
     return {"output": str(out_path), "parameters": int(n_params), "onnx_max_diff": diff, "step": int(state["step"])}
+
+
+FEATURES_TENSOR = "/net/Add_1_output_0"  # the exported graph's per-frame features: front + harmony
+
+
+def split_network(full: Path, out_path: Path) -> dict:
+    """Cut one exported graph (``mel_db``, ``harmony`` -> ``activation``) in two at the
+    per-frame features: ``out_path`` with ``.front.onnx`` (the frequency convolutions and the
+    harmony convolution, which look 3 frames around each frame) and ``out_path`` itself (the
+    dilated blocks and the head, ``features`` -> ``activation``).
+
+    ``analyze`` runs the front a short chunk at a time, whose 2-D intermediates (32 channels x
+    48 bands per frame) would otherwise take ~200 MB for a 4-minute window; only the blocks
+    need the long windows.  Both halves are checked against the whole graph.
+    """
+    import onnx
+    import onnxruntime as ort
+    from onnx.utils import Extractor
+
+    from cinemuse.analysis.beat_net import front_path
+
+    # the extractor finds the cut by its shape, which only inference records
+    model = onnx.shape_inference.infer_shapes(onnx.load(str(full)))
+    extractor = Extractor(model)
+    halves = {front_path(out_path): extractor.extract_model(["mel_db", "harmony"], [FEATURES_TENSOR]),
+              out_path: extractor.extract_model([FEATURES_TENSOR], ["activation"])}
+    for path, half in halves.items():
+        for value in [*half.graph.input, *half.graph.output, *half.graph.value_info]:
+            if value.name == FEATURES_TENSOR:
+                value.name = "features"
+        for node in half.graph.node:
+            node.input[:] = ["features" if n == FEATURES_TENSOR else n for n in node.input]
+            node.output[:] = ["features" if n == FEATURES_TENSOR else n for n in node.output]
+        del half.metadata_props[:]
+        half.metadata_props.extend(model.metadata_props)
+        half.producer_name = model.producer_name
+        onnx.checker.check_model(half)
+        tmp = path.with_name("." + path.name + ".part")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        onnx.save(half, str(tmp))
+        tmp.replace(path)
+
+    def session(path):
+        return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    rng = np.random.default_rng(1)
+    inputs = {"mel_db": rng.uniform(-80, 0, (1, 48, 2000)).astype(np.float32),
+              "harmony": rng.uniform(0, 1, (1, 24, 2000)).astype(np.float32)}
+    whole = session(full).run(None, inputs)[0]
+    features = session(front_path(out_path)).run(None, inputs)[0]
+    parts = session(out_path).run(None, {"features": features})[0]
+    diff = float(np.abs(whole - parts).max())
+    if diff > 1e-6:
+        raise RuntimeError(f"the split network differs from the whole by {diff}")
+    return {"front": str(front_path(out_path)), "back": str(out_path), "split_max_diff": diff}
 
 
 def evaluate(model: Path, rows: list[dict]) -> dict:
