@@ -111,3 +111,20 @@ def test_the_trainer_fits_cadences_and_writes_a_model_that_loads(tmp_path):
         assert (t, mode) == (tonic, "minor" if minor else "major")
     assert trainer.scores(rows[:2], [rows[0]["key"], rows[0]["key"]])["all"]["n"] == 2
     assert trainer.key_label(trainer.key_index("F# minor")) == "F# minor"
+
+
+@pytest.mark.parametrize("gamma", [0.0, 5.0])
+def test_features_reduced_a_chunk_at_a_time_equal_one_pass(gamma):
+    """A long song's features are added up in chunks of frames; the chunk size (here one
+    that does not divide the song, and frames of silence between) changes nothing."""
+    rng = np.random.default_rng(5)
+    n = 1000
+    chroma = rng.gamma(1.0, size=(12, n)) * (rng.random(n) > 0.2)
+    bass = rng.gamma(1.0, size=(12, n)) * (rng.random(n) > 0.5)
+    whole = key_features(chroma, bass, gamma=gamma, chunk=n)
+    chunked = key_features(chroma, bass, gamma=gamma, chunk=77)
+    assert np.allclose(chunked[0], whole[0], atol=1e-12, rtol=0)
+    for (a, sym_a), (b, sym_b) in zip(chunked[1], whole[1]):
+        assert sym_a == sym_b and np.allclose(a, b, atol=1e-12, rtol=0)
+    silent_bass = key_features(chroma, np.zeros((12, 0)), gamma=gamma, chunk=77)
+    assert np.all(np.isfinite(silent_bass[0]))

@@ -70,73 +70,134 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / (np.linalg.norm(v) + 1e-9)
 
 
+KEY_CHUNK = 4096  # chroma frames reduced at a time (6.3 min): a 3-hour song is 116 k frames
+
+
 def _compress(x: np.ndarray, gamma: float) -> np.ndarray:
     """log(1 + gamma x) / log(1 + gamma) on 0..1 values (gamma 0: unchanged)."""
     return np.log1p(gamma * x) / np.log1p(gamma) if gamma > 0 else x
 
 
-def _frame_normalised(c: np.ndarray) -> np.ndarray:
-    """Mean of per-frame max-normalised columns over the non-silent frames."""
-    energy = c.sum(axis=0)
-    keep = energy > _SILENCE * (energy.max() + 1e-12)
-    if not keep.any():
-        return np.zeros(12)
-    cols = c[:, keep]
-    return (cols / (cols.max(axis=0, keepdims=True) + 1e-12)).mean(axis=1)
+def _chord_input(cn: np.ndarray, bn: np.ndarray) -> np.ndarray:
+    """What the triad match reads: log-compressed chroma with the bass at half weight."""
+    return np.log1p(10.0 * (cn + 0.5 * bn))
 
 
-def _chord_histogram(cn: np.ndarray, bn: np.ndarray) -> np.ndarray:
-    """(2, 12): how much of the song each major / minor triad root holds (square root of the
-    soft per-frame triad choice, both rows scaled by one norm so their balance tells the mode)."""
-    x = np.log1p(10.0 * (cn + 0.5 * bn))
-    energy = x.sum(axis=0)
-    x = x[:, energy > _SILENCE * (energy.max() + 1e-12)]
-    if x.shape[1] == 0:
-        return np.zeros((2, 12))
-    x = x - x.mean(axis=0)
-    x /= np.linalg.norm(x, axis=0) + 1e-9
-    s = _TRIADS @ x
-    p = np.exp((s - s.max(axis=0)) / CHORD_TEMPERATURE)
-    h = np.sqrt((p / p.sum(axis=0)).sum(axis=1) / x.shape[1])
-    return (h / (np.linalg.norm(h) + 1e-9)).reshape(2, 12)
+class _FrameSums:
+    """The song-level sums every feature is made of, added up a chunk of frames at a time so
+    that a long song's per-frame intermediates (several copies of its chroma in float64) never
+    exist all at once."""
+
+    def __init__(self, energies: dict[str, float]):
+        # loudest frame of each per-frame measure, from a first pass: its silence threshold
+        self.floor = {k: _SILENCE * (v + 1e-12) for k, v in energies.items()}
+        self.frames = 0
+        self.chroma = np.zeros(12)
+        self.bass = np.zeros(12)
+        self.frame_sums = {"chroma": np.zeros(12), "bass": np.zeros(12)}
+        self.frame_counts = {"chroma": 0, "bass": 0}
+        self.chords = np.zeros(24)
+        self.chord_frames = 0
+        self.cooc = np.zeros((12, 12))
+        self.bass_cooc = np.zeros((12, 12))
+
+    def add(self, cn: np.ndarray, bn: np.ndarray, *, chords: bool) -> None:
+        self.frames += cn.shape[1]
+        self.chroma += cn.sum(axis=1)
+        self.bass += bn.sum(axis=1)
+        for name, x in (("chroma", cn), ("bass", bn)):  # max-normalised non-silent frames
+            cols = x[:, x.sum(axis=0) > self.floor[name]]
+            self.frame_sums[name] += (cols / (cols.max(axis=0, keepdims=True) + 1e-12)).sum(axis=1)
+            self.frame_counts[name] += cols.shape[1]
+        if chords:  # the soft per-frame choice of the best-matching triad
+            x = _chord_input(cn, bn)
+            x = x[:, x.sum(axis=0) > self.floor["chords"]]
+            if x.shape[1]:
+                x = x - x.mean(axis=0)
+                x /= np.linalg.norm(x, axis=0) + 1e-9
+                score = _TRIADS @ x
+                p = np.exp((score - score.max(axis=0)) / CHORD_TEMPERATURE)
+                self.chords += (p / p.sum(axis=0)).sum(axis=1)
+                self.chord_frames += x.shape[1]
+        u = cn / (np.linalg.norm(cn, axis=0, keepdims=True) + 1e-9)
+        ub = bn / (np.linalg.norm(bn, axis=0, keepdims=True) + 1e-9)
+        self.cooc += u @ u.T
+        self.bass_cooc += ub @ u.T
+
+    def frame_normalised(self, name: str) -> np.ndarray:
+        """Mean of per-frame max-normalised columns over the non-silent frames."""
+        n = self.frame_counts[name]
+        return self.frame_sums[name] / n if n else np.zeros(12)
+
+    def chord_histogram(self) -> np.ndarray:
+        """(2, 12): how much of the song each major / minor triad root holds (square root of
+        the soft per-frame triad choice, both rows scaled by one norm so their balance tells
+        the mode)."""
+        if not self.chord_frames:
+            return np.zeros((2, 12))
+        h = np.sqrt(self.chords / self.chord_frames)
+        return (h / (np.linalg.norm(h) + 1e-9)).reshape(2, 12)
 
 
 def key_features(chroma: np.ndarray, bass_chroma: np.ndarray, *, names=FEATURES,
-                 gamma: float = 0.0) -> tuple[np.ndarray, list[np.ndarray]]:
+                 gamma: float = 0.0, chunk: int = KEY_CHUNK) -> tuple[np.ndarray, list[np.ndarray]]:
     """The named song-level features of (12, T) chroma and bass chroma (raw magnitudes).
 
     Returns ``(vectors, matrices)``: (K, 12) for the 12-vector features in ``names`` order, and
     ``(matrix, symmetric)`` for the (12, 12) matrices named (``cooc``, ``bass_cooc``), each
-    scaled to unit norm.
+    scaled to unit norm.  The frames are reduced ``chunk`` at a time (the result does not
+    depend on it beyond float rounding).
     """
-    c = np.asarray(chroma, dtype=np.float64).reshape(12, -1)
-    b = np.asarray(bass_chroma, dtype=np.float64).reshape(12, -1)
+    c = np.asarray(chroma).reshape(12, -1)
+    b = np.asarray(bass_chroma).reshape(12, -1)
     if c.shape[1] == 0:
         c = np.zeros((12, 1))
     if b.shape[1] == 0:
         b = np.zeros((12, 1))
-    cn = _compress(c / (c.max() + 1e-9), gamma)
-    bn = _compress(b / (b.max() + 1e-9), gamma)
+    n = max(c.shape[1], b.shape[1])  # an empty bass broadcasts (one column of zeros)
+    c_peak, b_peak = float(c.max()) + 1e-9, float(b.max()) + 1e-9
+
+    def normalised(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        cn = _compress(np.asarray(c[:, lo:hi] if c.shape[1] > 1 else c, np.float64) / c_peak, gamma)
+        bn = _compress(np.asarray(b[:, lo:hi] if b.shape[1] > 1 else b, np.float64) / b_peak, gamma)
+        width = max(cn.shape[1], bn.shape[1])
+        return np.broadcast_to(cn, (12, width)), np.broadcast_to(bn, (12, width))
+
+    chords = "chords" in names
+    spans = [(lo, min(n, lo + chunk)) for lo in range(0, n, chunk)]
+    energies = {"chroma": 0.0, "bass": 0.0, "chords": 0.0}
+    for lo, hi in spans:  # first pass: the loudest frame of each measure
+        cn, bn = normalised(lo, hi)
+        energies["chroma"] = max(energies["chroma"], float(cn.sum(axis=0).max()))
+        energies["bass"] = max(energies["bass"], float(bn.sum(axis=0).max()))
+        if chords:
+            energies["chords"] = max(energies["chords"], float(_chord_input(cn, bn).sum(axis=0).max()))
+    sums = _FrameSums(energies)
+    for lo, hi in spans:
+        sums.add(*normalised(lo, hi), chords=chords)
     edge = max(1, int(round(EDGE_SECONDS / FRAME_SECONDS)))
+
+    def edge_mean(lo: int, hi: int) -> np.ndarray:
+        cn, bn = normalised(lo, hi)
+        return cn.mean(axis=1) + bn.mean(axis=1)
+
     make = {
-        "chroma": lambda: cn.mean(axis=1),
-        "bass": lambda: bn.mean(axis=1),
-        "chroma_frame": lambda: _frame_normalised(cn),
-        "bass_frame": lambda: _frame_normalised(bn),
-        "opening": lambda: cn[:, :edge].mean(axis=1) + bn[:, :edge].mean(axis=1),
-        "closing": lambda: cn[:, -edge:].mean(axis=1) + bn[:, -edge:].mean(axis=1),
+        "chroma": lambda: sums.chroma / sums.frames,
+        "bass": lambda: sums.bass / sums.frames,
+        "chroma_frame": lambda: sums.frame_normalised("chroma"),
+        "bass_frame": lambda: sums.frame_normalised("bass"),
+        "opening": lambda: edge_mean(0, min(n, edge)),
+        "closing": lambda: edge_mean(max(0, n - edge), n),
     }
     rows = []
-    for n in names:
-        if n == "chords":
-            rows.extend(_chord_histogram(cn, bn))
-        elif n not in MATRICES:
-            rows.append(_unit(make[n]()))
+    for name in names:
+        if name == "chords":
+            rows.extend(sums.chord_histogram())
+        elif name not in MATRICES:
+            rows.append(_unit(make[name]()))
     vectors = np.stack(rows or [np.zeros(12)])
-    u = cn / (np.linalg.norm(cn, axis=0, keepdims=True) + 1e-9)
-    ub = bn / (np.linalg.norm(bn, axis=0, keepdims=True) + 1e-9)
-    matrices = {"cooc": lambda: u @ u.T, "bass_cooc": lambda: ub @ u.T}
-    mats = [(_unit(matrices[n]() / u.shape[1]), MATRICES[n]) for n in names if n in MATRICES]
+    matrices = {"cooc": sums.cooc, "bass_cooc": sums.bass_cooc}
+    mats = [(_unit(matrices[name] / sums.frames), MATRICES[name]) for name in names if name in MATRICES]
     return vectors, mats
 
 

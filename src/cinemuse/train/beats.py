@@ -373,7 +373,7 @@ def export_onnx(ckpt: Path, out_path: Path) -> dict:
 
     wrapped = Probabilities(model)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name("." + out_path.name + ".part")
+    tmp = out_path.with_name("." + out_path.name + ".whole.part")  # cut in two below
     with torch.no_grad():
         torch.onnx.export(wrapped, (torch.full((1, 48, 600), -40.0), torch.full((1, 24, 600), 0.5)),
                           str(tmp), input_names=["mel_db", "harmony"], output_names=["activation"],
