@@ -4,7 +4,7 @@ Why not librosa at run time: importing ``librosa.beat`` / ``librosa.onset`` comp
 code (10-15 s on a busy 2-core laptop), more than the whole time budget of
 ``cinemuse analyze``.  These functions follow librosa's conventions (centred frames,
 ``y -> features`` with keyword-only options, frame ``t`` at ``t * hop / sr`` seconds) and
-import only numpy, so a fresh process analyses a 4-minute song in about two seconds.
+import only numpy (librosa and its JIT start-up are not needed at run time).
 """
 
 from __future__ import annotations

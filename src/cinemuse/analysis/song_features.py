@@ -4,7 +4,7 @@
 its spectrogram: each block is resampled to mono 22.05 kHz (soxr's streaming resampler),
 framed into the STFTs, and reduced at once to what the later steps need (onset envelopes,
 chroma, a cepstrum, level and timbre per frame, loudness energy per 100 ms).  What is kept
-grows by about 5 kB per second of audio, so a 3-hour file costs ~55 MB more than a song.
+grows by about 9 kB per second of audio, so a 3-hour file costs ~90 MB more than a song.
 
 Levels in dB are relative to the loudest mel frame seen so far (floored 80 dB below it):
 the same as a whole-song reference once the song has been loud, and causal, so a block can

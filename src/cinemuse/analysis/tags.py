@@ -212,7 +212,7 @@ class PatchReservoir:
         self.max_patches = max_patches
         self.planned: list[int] | None = None
         if expected_samples is not None:
-            expected_16k = int(round(int(expected_samples) * SR / sample_rate))
+            expected_16k = round(int(expected_samples) * SR / sample_rate)
             self.planned = plan_patches(patch_count(expected_16k), max_patches)
         self.on_patch = on_patch
         self.taken: dict[int, np.ndarray] = {}  # planned patch index -> its samples

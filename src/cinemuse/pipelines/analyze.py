@@ -12,7 +12,7 @@ READ_RATE = 44100  # loudness is measured at this rate; the rest at 22.05 kHz
 def analyze_file(path: str | os.PathLike, *, progress: Progress = SILENT):
     """Decode any audio FFmpeg reads and return its :class:`~cinemuse.analysis.audio.SongProfile`.
 
-    The file is streamed: memory stays that of a few blocks plus ~5 kB of features per second
+    The file is streamed: memory stays that of a few blocks plus ~9 kB of features per second
     of audio, whether the song lasts four minutes or three hours.
 
     Raises
@@ -77,7 +77,11 @@ def _song_tags(tagger, reservoir, early: dict):
     ones (the container stated the length truly), else from the patches kept."""
     import numpy as np
 
-    from cinemuse.analysis.tags import MODELS, tags_from_patches, tags_from_probabilities
+    from cinemuse.analysis.tags import (
+        MODELS,
+        tags_from_patches,
+        tags_from_probabilities,
+    )
 
     mel_basis = tagger.result()[2]
     if reservoir.as_planned:
