@@ -71,3 +71,34 @@ def test_an_exported_network_matches_torch(tmp_path):
     chroma, bass = rng.uniform(0, 1, (2, 12, 126))
     beat, down = beat_net.activations(mel, chroma, bass, model=tmp_path / "beat.onnx")
     assert beat.shape == down.shape == (500,) and 0 <= beat.min() and beat.max() <= 1
+
+
+def _fake_pieces(ids):
+    return [{"piece": f"fake/{i}", "pm": None, "mix": None, "seconds": 3.0,
+             "beats": np.arange(0.0, 3.0, 0.5), "downbeats": np.arange(0.0, 3.0, 2.0),
+             "meter": "4/4", "beats_per_bar": 4, "tempo": 120.0, "key": None} for i in ids]
+
+
+def test_training_reads_the_draw_recorded_not_whatever_the_folder_holds(tmp_path, monkeypatch):
+    """The render step records its draw; loading reads exactly those excerpts (not a stray
+    render of another draw) and refuses a folder whose draw is not all rendered."""
+    from cinemuse.errors import BadInputError
+    from cinemuse.train import annotated_renders as ar
+
+    rng = np.random.default_rng(0)
+    monkeypatch.setattr(ar, "render", lambda pm, *, font, mix, seconds:
+                        (rng.standard_normal((int(seconds * ar.SR), 2)) * 0.1).astype(np.float32))
+    folder = tmp_path / "split"
+    with pytest.raises(BadInputError, match="render step"):
+        beats.load_split(folder)
+    beats.render_pieces(_fake_pieces([3, 1, 2]), folder, total=3, stretched=False, log=lambda line: None)
+    stray = tmp_path / "other"
+    beats.render_pieces(_fake_pieces([9]), stray, total=1, stretched=False, log=lambda line: None)
+    for path in stray.glob("*.npz"):
+        path.rename(folder / path.name)  # an excerpt of another draw, left in the folder
+    rows = beats.load_split(folder)
+    assert [r["meta"]["piece"] for r in rows] == ["fake/3", "fake/1", "fake/2"]
+    assert len(list(folder.glob("*.npz"))) == 4
+    next(p for p in beats.drawn_excerpts(folder)).unlink()
+    with pytest.raises(BadInputError, match="1 of the 3 excerpts drawn are not rendered"):
+        beats.load_split(folder)

@@ -166,10 +166,12 @@ def render_pieces(pieces, folder: Path, *, total: int, stretched: bool, shard: t
     folder.mkdir(parents=True, exist_ok=True)
     fonts = {name: ar.font_path(name) for name in FONTS}
     fonts = {k: v for k, v in fonts.items() if v is not None}
+    drawn: list[str] = []
     with progress.stage(f"Rendering {label}", total=total) as stage:
         for index, piece in enumerate(pieces):
             digest = hashlib.sha1(piece["piece"].encode()).digest()
             name = digest.hex()[:16] + ".npz"
+            drawn.append(name)
             stage.advance()
             if index % shard[1] != shard[0] or (folder / name).is_file():
                 continue
@@ -194,18 +196,56 @@ def render_pieces(pieces, folder: Path, *, total: int, stretched: bool, shard: t
             tmp.rename(folder / name)
             log(json.dumps({"rendered": piece["piece"], "font": font, "degradation": kind,
                             "seconds": round(time.perf_counter() - t0, 2)}))
+    _write_draw(folder, drawn)
     return folder
 
 
+DRAW_FILE = "draw.json"  # beside the excerpts: the names of those the code draws for the folder
+
+
+def _write_draw(folder: Path, names: list[str]) -> None:
+    """Record which excerpts make up the folder's set (every shard writes the same list)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".draw-", suffix=".part")
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"excerpts": names}, fh)
+    Path(tmp).replace(folder / DRAW_FILE)
+
+
+def drawn_excerpts(folder: Path) -> list[Path]:
+    """The excerpt files of the folder's draw, in drawing order: what the render step last
+    drew for it, not whatever else the folder holds (renders of an older draw, another
+    count or seed), so that training reads the same set on every machine.
+
+    Raises
+    ------
+    BadInputError
+        The folder has no record of its draw, or some of the draw is not rendered yet.
+    """
+    from cinemuse.errors import BadInputError
+
+    folder = Path(folder)
+    record = folder / DRAW_FILE
+    if not record.is_file():
+        raise BadInputError(folder, f"has no {DRAW_FILE}: run the render step first (it renders only "
+                                    "what is missing, and records the draw)")
+    paths = [folder / name for name in json.loads(record.read_text())["excerpts"]]
+    missing = sum(not p.is_file() for p in paths)
+    if missing:
+        raise BadInputError(folder, f"{missing} of the {len(paths)} excerpts drawn are not rendered "
+                                    "yet: let the render step (every shard) finish")
+    return paths
+
+
 def load_split(folder: Path) -> list[dict]:
-    """The cached excerpts of one split: mel (48, T) float16, chroma and bass chroma (12, Tc),
+    """The cached excerpts of one split (its draw: :func:`drawn_excerpts`): mel (48, T) float16, chroma and bass chroma (12, Tc),
     the network's harmony input (24, T) float16, beat and downbeat times, meta."""
     from cinemuse.analysis.beat_net import harmony
 
     out = []
-    for path in sorted(folder.glob("*.npz")):
-        if path.name.endswith(".part.npz"):
-            continue
+    for path in drawn_excerpts(folder):
         with np.load(path) as z:
             row = {k: z[k] for k in ("mel_db", "chroma", "bass_chroma", "beats", "downbeats")}
             row["meta"] = json.loads(str(z["meta"]))

@@ -87,12 +87,13 @@ def render_folk(split: str, *, quick: bool = False, progress=SILENT, log=print) 
 
 
 def load_keyed(*folders: Path) -> list[dict]:
-    """The cached excerpts that have a key, each piece once: chroma, bass chroma, key, set name."""
+    """The cached excerpts that have a key, each piece once (each folder's draw: see
+    :func:`cinemuse.train.beats.drawn_excerpts`): chroma, bass chroma, key, set name."""
+    from cinemuse.train.beats import drawn_excerpts
+
     rows, seen = [], set()
     for folder in folders:
-        for path in sorted(Path(folder).glob("*.npz")):
-            if path.name.endswith(".part.npz"):
-                continue
+        for path in drawn_excerpts(Path(folder)):
             with np.load(path) as z:
                 meta = json.loads(str(z["meta"]))
                 if meta.get("key") is None or meta["piece"] in seen:
@@ -221,13 +222,14 @@ def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, pro
     JSON line per candidate) is silent by default so ``cinemuse train key --json`` stays JSON.
     """
     from cinemuse.analysis.key_model import KeyModel
+    from cinemuse.train.beats import DRAW_FILE
     from cinemuse.train.paths import cache_dir
 
     log = log or (lambda line: None)
     folders = {}
     for split in ("train", "validation"):
         folder = cache_dir("beats") / (f"{split}-quick" if quick else split)
-        if not any(folder.glob("*.npz")):
+        if not (folder / DRAW_FILE).is_file():  # the beat network's renders, not made yet
             from cinemuse.train.beats import render_split
             from cinemuse.train.paths import shared_data_dir
 
