@@ -214,6 +214,7 @@ class PatchReservoir:
         if expected_samples is not None:
             expected_16k = round(int(expected_samples) * SR / sample_rate)
             self.planned = plan_patches(patch_count(expected_16k), max_patches)
+        self._planned = frozenset(self.planned or ())
         self.on_patch = on_patch
         self.taken: dict[int, np.ndarray] = {}  # planned patch index -> its samples
         self.stride = 1
@@ -238,14 +239,13 @@ class PatchReservoir:
         if last:
             y = np.concatenate([y, np.zeros(N_FFT // 2, dtype=np.float32)])  # centring
         self.buffer = np.concatenate([self.buffer, y])
-        planned = set(self.planned or ())
         while True:
             start = self.next_patch * PATCH_STEP - N_FFT // 2
             if start + PATCH_SAMPLES > self.buffer_start + len(self.buffer):
                 break
             offset = start - self.buffer_start
             k = self.next_patch
-            if k in planned:
+            if k in self._planned:
                 self.taken[k] = patch = self.buffer[offset:offset + PATCH_SAMPLES].copy()
                 if self.on_patch is not None:
                     self.on_patch(k, patch)
@@ -293,8 +293,7 @@ class PatchReservoir:
         return np.stack([log_mel(source[k], mel_basis, center=False) for k in self.chosen])
 
     def finish(self, mel_basis: np.ndarray) -> np.ndarray:
-        """:meth:`close`, then :meth:`patches`."""
-        self.close()
+        """The song's patches once it has all been fed (:meth:`patches`, which closes it)."""
         return self.patches(mel_basis)
 
 

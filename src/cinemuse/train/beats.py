@@ -209,9 +209,13 @@ def _write_draw(folder: Path, names: list[str]) -> None:
     import tempfile
 
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".draw-", suffix=".part")
-    with os.fdopen(fd, "w") as fh:
-        json.dump({"excerpts": names}, fh)
-    Path(tmp).replace(folder / DRAW_FILE)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"excerpts": names}, fh)
+        Path(tmp).replace(folder / DRAW_FILE)
+    except BaseException:  # a full disk or Ctrl-C leaves no half-written record behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def drawn_excerpts(folder: Path) -> list[Path]:
