@@ -365,7 +365,7 @@ def _rhythm(f: SongFeatures) -> dict:
     beat_act, downbeat_act = beat_net.activations(f.mel_db, f.chroma, f.bass_chroma)
     read = rhythm.read_activations(beat_act, downbeat_act, bass_chroma=f.bass_chroma,
                                    chroma_times=_chroma_times(f), onset=f.onset,
-                                   sr=ANALYSIS_SR, hop_length=HOP)
+                                   mel_db=f.mel_db, chroma=f.chroma, sr=ANALYSIS_SR, hop_length=HOP)
     return read | {"onsets": dsp.onset_frames(f.onset, sr=ANALYSIS_SR, hop_length=HOP)}
 
 

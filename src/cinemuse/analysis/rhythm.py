@@ -18,15 +18,18 @@ Tempo and beats (:func:`beats_from_activation`)
     tempo pays for beats where the curve is low.  The network was trained on the level
     annotators mark, so the level it peaks on is theirs.
 
-Metre and downbeats (:func:`bars_from_activation`)
+Metre and downbeats (:func:`bars_from_activation`, :func:`choose_bars`)
     The bar length (2, 3 or 4 beats) and phase whose beats collect the most downbeat
-    probability against the other beats; when the beat divides in three (:func:`subdivision`:
-    stronger onsets at its thirds than its half) a two-beat bar is named "6/8".  The network
-    often cannot tell beat 1 of a 4/4 bar from beat 3 (the kick and the snare pattern repeat
-    every two beats); then the bass decides where it clearly changes more at one of them
-    (:func:`harmonic_change`: chords change on the bar line more often than inside it, Goto
-    2001; Papadopoulos & Peeters 2011), and otherwise the two-beat reading stands, which is
-    half right whichever beat starts the bar.
+    evidence against the other beats; when the beat divides in three (:func:`subdivision`:
+    stronger onsets at its thirds than its half) a two-beat bar is named "6/8".  The frame
+    network often cannot tell beat 1 of a 4/4 bar from beat 3 (the kick and the snare pattern
+    repeat every two beats), so its curve is weighed with a second, beat-level network's
+    (:mod:`cinemuse.analysis.bar_net`), which reads how the chords, the bass and the loudness
+    change from beat to beat over the whole song (chords change on the bar line more often
+    than inside it, Goto 2001; Papadopoulos & Peeters 2011).  Without that network (a caller
+    that passes no spectrogram), the bass alone decides where it clearly changes more at one
+    of the two strong beats (:func:`harmonic_change`), and otherwise the two-beat reading
+    stands, which is half right whichever beat starts the bar.
 """
 
 from __future__ import annotations
@@ -50,6 +53,14 @@ BAR_PRIOR = {2: {4: 0.05, 3: -0.02, 2: 0.0}, 3: {2: 0.05, 3: -0.02, 4: 0.0}}
 # average, at one of a 4/4 bar's two strong beats than at the other makes it the downbeat
 # (chosen on the train and validation renders, never the benchmark's)
 BASS_CHANGE_MARGIN = 0.15
+# the beat-level network's downbeat probability counts this many times the frame network's
+# (chosen on the validation renders with a first fit of that network: 0.5, 1, 2 and 4 gave
+# downbeat F 0.734, 0.762, 0.767, 0.760)
+BAR_NET_WEIGHT = 2.0
+# a clear bass change decides between the two strong beats with the network too (on the
+# validation renders 0.739 with, 0.746 without: one excerpt's worth; it keeps a bar of one
+# chord over a kick on 1 and 3 right, which the network alone reads from beat 3)
+BASS_OVERRIDES = True
 
 
 def _at_lags(salience: np.ndarray, lags: np.ndarray) -> np.ndarray:
@@ -173,27 +184,44 @@ def harmonic_change(chroma: np.ndarray, frame_times: np.ndarray, beats: np.ndarr
 
 
 def bars_from_activation(beats: np.ndarray, beat_frames: np.ndarray, downbeat: np.ndarray, *,
-                         beat_division: int = 2,
-                         bass_change: np.ndarray | None = None) -> tuple[np.ndarray, int, str]:
-    """Bar length, phase and metre name from the network's downbeat curve at the beats, the
-    bass's :func:`harmonic_change` at the beats settling 4/4 against 2/4 when it can."""
+                         beat_division: int = 2, bass_change: np.ndarray | None = None,
+                         bar_logits: np.ndarray | None = None) -> tuple[np.ndarray, int, str]:
+    """Bar length, phase and metre name from the network's downbeat curve at the beats
+    (:func:`choose_bars`)."""
+    return choose_bars(beats, _peak_near(downbeat, beat_frames), beat_division=beat_division,
+                       bass_change=bass_change, bar_logits=bar_logits)
+
+
+def choose_bars(beats: np.ndarray, down_at: np.ndarray, *, beat_division: int = 2,
+                bass_change: np.ndarray | None = None, bar_logits: np.ndarray | None = None,
+                bar_weight: float = BAR_NET_WEIGHT,
+                bass_margin: float = BASS_CHANGE_MARGIN) -> tuple[np.ndarray, int, str]:
+    """(downbeats, beats per bar, metre name): the bar length and phase whose beats stand out.
+
+    ``down_at`` is the frame network's downbeat curve at each beat; ``bar_logits`` the
+    beat-level network's logit per beat (:mod:`cinemuse.analysis.bar_net`), weighed in by
+    ``bar_weight``.  Then (and without it), where the bass's :func:`harmonic_change` is clearly
+    larger at one of the two strong beats of a duple reading, that beat starts a 4/4 bar.
+    """
     n = len(beats)
     if n < 8:
         return beats[:1].copy(), 4, "4/4"
-    at_beat = _peak_near(downbeat, beat_frames)
+    evidence = np.asarray(down_at, np.float64)
+    if bar_logits is not None:
+        evidence = evidence + bar_weight / (1.0 + np.exp(-np.asarray(bar_logits, np.float64)))
     best = (-np.inf, 4, 0)
     for bar, prior in BAR_PRIOR[3 if beat_division == 3 else 2].items():
         for phase in range(bar):
             sel = np.zeros(n, bool)
             sel[phase::bar] = True
-            value = float(at_beat[sel].mean() - at_beat[~sel].mean()) + prior
+            value = float(evidence[sel].mean() - evidence[~sel].mean()) + prior
             if value > best[0]:
                 best = (value, bar, phase)
     _, bar, phase = best
-    if bass_change is not None and beat_division != 3 and bar in (2, 4):
+    if bass_change is not None and beat_division != 3 and bar in (2, 4) and (bar_logits is None or BASS_OVERRIDES):
         first = phase % 2  # the bar starts here or two beats later
         lead = float(bass_change[first::4].mean() - bass_change[first + 2::4].mean())
-        if abs(lead) >= BASS_CHANGE_MARGIN:
+        if abs(lead) >= bass_margin:
             bar, phase = 4, first if lead > 0 else first + 2
     meter = {4: "4/4", 3: "3/4", 2: "6/8" if beat_division == 3 else "2/4"}[bar]
     return beats[phase::bar].copy(), bar, meter
@@ -201,19 +229,31 @@ def bars_from_activation(beats: np.ndarray, beat_frames: np.ndarray, downbeat: n
 
 def read_activations(beat: np.ndarray, downbeat: np.ndarray, *, bass_chroma: np.ndarray,
                      chroma_times: np.ndarray, sr: int, hop_length: int,
-                     onset: np.ndarray | None = None) -> dict:
+                     onset: np.ndarray | None = None, mel_db: np.ndarray | None = None,
+                     chroma: np.ndarray | None = None) -> dict:
     """Everything ``analyze`` reads from the network's two curves, in one place.
 
     ``bass_chroma`` (12, Tc) at ``chroma_times`` gives the bass's :func:`harmonic_change`;
     ``onset`` (the onset envelope at the curves' frames) gives the beat's :func:`subdivision`,
-    taken as 2 without it.  Returns tempo, beat frames and times, division, downbeats,
-    beats per bar and metre.
+    taken as 2 without it.  With ``mel_db`` (48, T) and ``chroma`` (12, Tc) as well, the
+    beat-level network (:mod:`cinemuse.analysis.bar_net`) weighs in on the bars of a song
+    that sounds pitches (:func:`~cinemuse.analysis.bar_net.states_pitches`).  Returns
+    tempo, beat frames and times, division, downbeats, beats per bar and metre.
     """
     tempo, frames = beats_from_activation(beat, sr=sr, hop_length=hop_length)
     beats = frames * hop_length / sr
     division = subdivision(onset, frames) if onset is not None else 2
+    bar_logits = None
+    if mel_db is not None and chroma is not None and len(frames) >= 8:
+        from cinemuse.analysis import bar_net
+        from cinemuse.analysis.song_features import CHROMA_HOP
+
+        rows = bar_net.beat_features(mel_db, chroma, bass_chroma, frames,
+                                     frames_per_chroma=CHROMA_HOP / hop_length)
+        if bar_net.states_pitches(rows):  # a drum track's chroma is noise
+            bar_logits = bar_net.downbeat_logits(rows)
     downbeats, beats_per_bar, meter = bars_from_activation(
         beats, frames, downbeat, beat_division=division,
-        bass_change=harmonic_change(bass_chroma, chroma_times, beats))
+        bass_change=harmonic_change(bass_chroma, chroma_times, beats), bar_logits=bar_logits)
     return {"tempo": float(tempo), "beat_frames": frames, "beats": beats, "division": division,
             "downbeats": downbeats, "beats_per_bar": beats_per_bar, "meter": meter}

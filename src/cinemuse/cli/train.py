@@ -21,6 +21,7 @@ TRAINERS = {
     "key": "key classifier (24 keys, transposition-equivariant) on annotated renders of POP909, folk tunes and cinemuse's styles",
     "drums": "drum grooves by style and tempo from the Groove MIDI Dataset",
     "beats": "beat and downbeat network (a small TCN) on renders of annotated POP909, Groove MIDI, folk and cinemuse pieces",
+    "bars": "beat-level downbeat network (a small GRU) on the beat network's renders, read by its shipped tracker",
     "colorize": "colourisation decoder over the frozen EfficientNet-Lite0 encoder",
     "style": "feed-forward style network (6 paintings, conditional instance norm) over EfficientNet-Lite0 losses",
     "encoder": "ONNX conversion of the ImageNet EfficientNet-Lite0 shipped on PyPI (no training)",

@@ -522,6 +522,7 @@ def evaluate(model: Path, rows: list[dict]) -> dict:
         bass = row["bass_chroma"].astype(np.float32)
         read = rhythm.read_activations(beat_act, down_act, bass_chroma=bass,
                                        chroma_times=np.arange(bass.shape[1]) * CHROMA_HOP / ANALYSIS_SR,
+                                       mel_db=row["mel_db"], chroma=row["chroma"],
                                        sr=ANALYSIS_SR, hop_length=HOP)
         tempo, beats, downbeats = read["tempo"], read["beats"], read["downbeats"]
         ref = mir_eval.beat.trim_beats(np.asarray(row["beats"], float))
