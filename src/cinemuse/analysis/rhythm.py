@@ -26,10 +26,11 @@ Metre and downbeats (:func:`bars_from_activation`, :func:`choose_bars`)
     repeat every two beats), so its curve is weighed with a second, beat-level network's
     (:mod:`cinemuse.analysis.bar_net`), which reads how the chords, the bass and the loudness
     change from beat to beat over the whole song (chords change on the bar line more often
-    than inside it, Goto 2001; Papadopoulos & Peeters 2011).  Without that network (a caller
-    that passes no spectrogram), the bass alone decides where it clearly changes more at one
-    of the two strong beats (:func:`harmonic_change`), and otherwise the two-beat reading
-    stands, which is half right whichever beat starts the bar.
+    than inside it, Goto 2001; Papadopoulos & Peeters 2011).  Where the bass clearly changes
+    more at one of the two strong beats (:func:`harmonic_change`), that one starts the bar
+    (with or without the second network, which a caller passing no spectrogram, or a drum
+    track, goes without); otherwise a two-beat reading that wins stands, half right whichever
+    beat starts the bar.
 """
 
 from __future__ import annotations
