@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cinemuse.analysis import bar_net
-from cinemuse.analysis.beat_net import _open_session
+from cinemuse.analysis.beat_net import open_session
 from cinemuse.train import bars
 
 
@@ -36,5 +36,5 @@ def test_fit_and_export_match_and_learn_a_planted_pattern(tmp_path):
     summary = bars.export_onnx(model, tmp_path / "bars.onnx")
     assert summary["onnx_max_diff"] < 1e-4 and not list(tmp_path.glob(".*part"))
     test = row(40)
-    logits = bar_net.downbeat_logits(test["x"], session=_open_session(tmp_path / "bars.onnx"))
+    logits = bar_net.downbeat_logits(test["x"], session=open_session(tmp_path / "bars.onnx"))
     assert logits[test["y"] == 1].mean() > logits[test["y"] == 0].mean() + 1.0

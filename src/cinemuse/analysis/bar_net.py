@@ -131,10 +131,10 @@ def states_pitches(features: np.ndarray) -> bool:
 
 def load_shipped_network():
     """The shipped beat-level network's onnxruntime session, made once per process."""
-    from cinemuse.analysis.beat_net import _open_session
+    from cinemuse.analysis.beat_net import open_session
     from cinemuse.assets import load_shipped
 
-    return load_shipped(ASSET, _open_session)
+    return load_shipped(ASSET, open_session)
 
 
 def downbeat_logits(features: np.ndarray, *, session=None) -> np.ndarray:

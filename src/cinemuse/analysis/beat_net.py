@@ -41,7 +41,8 @@ def front_path(path) -> Path:
     return path.with_name(path.stem + ".front.onnx")
 
 
-def _open_session(path):
+def open_session(path):
+    """An onnxruntime session for one of the rhythm graphs: one thread, no memory arena."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -56,7 +57,7 @@ def _open_session(path):
 
 def open_network(path) -> tuple:
     """(front end, blocks) onnxruntime sessions of the network whose blocks are at ``path``."""
-    return _open_session(front_path(path)), _open_session(path)
+    return open_session(front_path(path)), open_session(path)
 
 
 def load_shipped_network() -> tuple:

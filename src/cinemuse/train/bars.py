@@ -229,7 +229,7 @@ def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, pro
     the validation figures with and without the bar network."""
     import torch
 
-    from cinemuse.analysis.beat_net import _open_session
+    from cinemuse.analysis.beat_net import open_session
     from cinemuse.train import beats as beat_training
     from cinemuse.train.paths import REPO_ROOT, shared_data_dir
 
@@ -245,7 +245,7 @@ def train(*, data_dir=None, output=None, seed: int = 0, quick: bool = False, pro
     if out_path.suffix != ".onnx":
         out_path = out_path / Path(ASSET_NAME).name
     summary = export_onnx(model, out_path)
-    logits = logits_of(_open_session(out_path), rows["validation"])
+    logits = logits_of(open_session(out_path), rows["validation"])
     return summary | {"validation_downbeat_f": evaluate(rows["validation"], logits),
                       "validation_downbeat_f_frame_network_alone": evaluate(rows["validation"], None),
                       "excerpts": {k: len(v) for k, v in rows.items()},
