@@ -80,6 +80,19 @@ def test_the_logits_weigh_in_by_their_weight():
     assert bar_net.downbeat_logits(np.zeros((1, bar_net.N_FEATURES), np.float32)).shape == (1,)
 
 
+def test_a_compound_two_beat_bar_read_by_the_frame_curve_stands():
+    """Beats that divide in three and a frame curve that reads 6/8: the beat-level network,
+    however sure, does not turn it into a four-beat bar; a simple beat it does."""
+    frames = np.arange(40) * PERIOD + 10
+    beats = frames * HOP / ANALYSIS_SR
+    down_at = np.where(np.arange(40) % 2 == 0, 0.7, 0.1)  # a bar every two beats, phase 0
+    logits = np.where(np.arange(40) % 4 == 0, 4.0, -4.0)  # the network: every four
+    downbeats, bar, meter = rhythm.choose_bars(beats, down_at, beat_division=3, bar_logits=logits)
+    assert (bar, meter) == (2, "6/8")
+    assert np.allclose(downbeats, beats[0::2])
+    assert rhythm.choose_bars(beats, down_at, beat_division=2, bar_logits=logits)[1:] == (4, "4/4")
+
+
 def test_read_activations_uses_the_network_given_a_spectrogram():
     mel, chroma, bass, frames = chord_song(48, first_downbeat=3)
     beat = np.full(mel.shape[1], 0.01, np.float32)

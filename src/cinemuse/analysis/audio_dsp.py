@@ -232,6 +232,15 @@ def beat_sync(feat: np.ndarray, frame_times: np.ndarray, beats: np.ndarray) -> n
     return means
 
 
+def column_change(unit_columns: np.ndarray, lag: int = 1) -> np.ndarray:
+    """(n,) 1 - cosine between each unit-length column and the one ``lag`` before it (0 where
+    none is): how much a beat-synchronous chroma changes from beat to beat."""
+    out = np.zeros(unit_columns.shape[1])
+    if unit_columns.shape[1] > lag:
+        out[lag:] = 1.0 - np.sum(unit_columns[:, lag:] * unit_columns[:, :-lag], axis=0)
+    return out
+
+
 def chroma_filterbank(*, sr: int, n_fft: int, fmin: float = 27.5, fmax: float = 5000.0,
                       tuning: float = 0.0) -> np.ndarray:
     """Map STFT bins to 12 pitch classes (C first), (12, 1 + n_fft // 2) float32.

@@ -39,24 +39,16 @@ FEATURE_NAMES = ("chroma_change_1", "chroma_change_2", "bass_change_1", "bass_ch
 
 N_FEATURES = len(FEATURE_NAMES)
 LOW_BANDS, MID_BANDS = 8, 32  # of the 48 log-mel bands: below ~300 Hz, below ~3 kHz
-RISE_FRAMES = (-1, 3)
+RISE_FRAMES = (-1, 3)  # the beat's onset: this many frames before it to this many after
 # a song whose beats' median chroma clarity is below this states no pitches to speak of (a
 # drum track: Groove MIDI's lie at 0.29-0.72, the other renders' mostly above 1); there the
 # chord and bass changes are noise and the frame network's curve is left to decide
 # (chosen on the validation renders among 0.3, 0.5 and 0.7: downbeat F 0.729, 0.741, 0.746)
-MIN_CLARITY = 0.7  # the beat's onset: this many frames before it to this many after
+MIN_CLARITY = 0.7
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / (np.linalg.norm(x, axis=0, keepdims=True) + 1e-9)
-
-
-def _change(seg: np.ndarray, lag: int) -> np.ndarray:
-    """(n,) 1 - cosine between each column and the one ``lag`` before it (0 where none is)."""
-    out = np.zeros(seg.shape[1])
-    if seg.shape[1] > lag:
-        out[lag:] = 1.0 - np.sum(seg[:, lag:] * seg[:, :-lag], axis=0)
-    return out
 
 
 def _half_bar(seg: np.ndarray) -> np.ndarray:
@@ -86,12 +78,13 @@ def beat_features(mel_db: np.ndarray, chroma: np.ndarray, bass_chroma: np.ndarra
     pos = np.append(frames, frames[-1] + np.median(np.diff(frames))).astype(np.float64)
 
     def per_beat(x: np.ndarray, times: np.ndarray) -> np.ndarray:
-        return dsp.beat_sync(np.asarray(x, np.float64), times, pos)[:, 1:n + 1]
+        return dsp.beat_sync(x, times, pos)[:, 1:n + 1]  # summed in float64 whatever x is
 
     harmony = [_unit(per_beat(c, np.arange(c.shape[1]) * frames_per_chroma))
                for c in (chroma, bass_chroma)]
-    cols = [_change(harmony[0], 1), _change(harmony[0], 2), _change(harmony[1], 1),
-            _change(harmony[1], 2), _half_bar(harmony[0]), _half_bar(harmony[1])]
+    change = dsp.column_change
+    cols = [change(harmony[0], 1), change(harmony[0], 2), change(harmony[1], 1),
+            change(harmony[1], 2), _half_bar(harmony[0]), _half_bar(harmony[1])]
     levels = per_beat(np.stack([mel_db.mean(axis=0, dtype=np.float32),
                                 mel_db[:LOW_BANDS].mean(axis=0, dtype=np.float32)]),
                       np.arange(n_mel, dtype=np.float64))
