@@ -143,9 +143,15 @@ def no_partial_or_unreadable(out: Path) -> None:
 
 
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(videos, tmp_path):
+    # enough work left after the first job that a loaded machine, slow to poll the manifest,
+    # cannot see the whole batch finish before the Ctrl-C arrives
+    more = tmp_path / "more"
+    more.mkdir()
+    for i in range(6):
+        shutil.copyfile(videos / "a.mp4", more / f"m{i}.mp4")
     out = tmp_path / "out"
-    args = ["score", str(videos / "a.mp4"), str(videos / "b.mp4"), str(videos / "trip"), "-o", str(out),
-            "--workers", "1"]
+    args = ["score", str(videos / "a.mp4"), str(videos / "b.mp4"), str(videos / "trip"), str(more),
+            "-o", str(out), "--workers", "1"]
     proc = _start(args)
     _wait_for(out, lambda r: r["state"] == "done", proc)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
@@ -154,7 +160,7 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(videos, tmp_path):
     assert "interrupted" in err and "Traceback" not in err
     no_partial_or_unreadable(out)
     assert run_cli(*args) == 0
-    assert files_under(out) == ["a.mp4", "b.mp4", "c.mp4", "manifest.jsonl"]
+    assert files_under(out) == sorted(["a.mp4", "b.mp4", "c.mp4", "manifest.jsonl"] + [f"m{i}.mp4" for i in range(6)])
     states = final_states(out)
     assert all(r["state"] in ("done", "skipped") for r in states.values())
 
