@@ -110,7 +110,11 @@ def _start(args: list[str]) -> subprocess.Popen:
     """The CLI in its own process group, as a terminal would run it."""
     cli = Path(sys.executable).with_name("cinemuse")
     return subprocess.Popen([str(cli), "batch", *args], cwd=REPO, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a test run started in the background inherits SIGINT as ignored, and
+                            # Python then installs no KeyboardInterrupt handler; a terminal's
+                            # Ctrl-C always arrives
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for(out: Path, predicate, proc: subprocess.Popen, timeout: float = 60.0) -> dict:
@@ -143,15 +147,9 @@ def no_partial_or_unreadable(out: Path) -> None:
 
 
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(videos, tmp_path):
-    # enough work left after the first job that a loaded machine, slow to poll the manifest,
-    # cannot see the whole batch finish before the Ctrl-C arrives
-    more = tmp_path / "more"
-    more.mkdir()
-    for i in range(6):
-        shutil.copyfile(videos / "a.mp4", more / f"m{i}.mp4")
     out = tmp_path / "out"
-    args = ["score", str(videos / "a.mp4"), str(videos / "b.mp4"), str(videos / "trip"), str(more),
-            "-o", str(out), "--workers", "1"]
+    args = ["score", str(videos / "a.mp4"), str(videos / "b.mp4"), str(videos / "trip"), "-o", str(out),
+            "--workers", "1"]
     proc = _start(args)
     _wait_for(out, lambda r: r["state"] == "done", proc)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
@@ -160,7 +158,7 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(videos, tmp_path):
     assert "interrupted" in err and "Traceback" not in err
     no_partial_or_unreadable(out)
     assert run_cli(*args) == 0
-    assert files_under(out) == sorted(["a.mp4", "b.mp4", "c.mp4", "manifest.jsonl"] + [f"m{i}.mp4" for i in range(6)])
+    assert files_under(out) == ["a.mp4", "b.mp4", "c.mp4", "manifest.jsonl"]
     states = final_states(out)
     assert all(r["state"] in ("done", "skipped") for r in states.values())
 

@@ -110,7 +110,11 @@ def test_interrupted_mid_render_leaves_nothing(work):
     before = snapshot(work)
     proc = subprocess.Popen(cli_argv("photos", "-o", "film.mp4", "--duration", "20", *ALL_SIDE), cwd=work,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "TMPDIR": str(scratch)})
+                            env={**os.environ, "TMPDIR": str(scratch)},
+                            # a test run started in the background inherits SIGINT as ignored, and
+                            # Python then installs no KeyboardInterrupt handler; a terminal's
+                            # Ctrl-C always arrives
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not any(n.startswith("cinemuse-slideshow-") for n in os.listdir(scratch)):  # rendering began
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
