@@ -20,8 +20,21 @@ def test_analyze_json(tmp_path, capsys):
     assert abs(d["tempo_bpm"] - 100.0) < 4.0
     for key in ("key_confidence", "loudness_lufs", "beats", "duration", "mood"):
         assert key in d
+    assert d["steady_beat"] is True and d["beat_strength"] >= 0.25
     assert main(["analyze", str(path)]) == 0
-    assert "G major" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "G major" in out and "no steady beat" not in out
+
+
+def test_analyze_says_when_a_sound_has_no_steady_beat(tmp_path, capsys):
+    import numpy as np
+
+    t = np.arange(10 * SR) / SR
+    pad = sum(0.1 * np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6))  # one held chord
+    path = tmp_path / "pad.wav"
+    sf.write(path, pad.astype(np.float32), SR)
+    assert main(["analyze", str(path)]) == 0
+    assert "no steady beat" in capsys.readouterr().out
 
 
 def test_analyze_bad_file_is_one_line_exit_2(tmp_path, capsys):

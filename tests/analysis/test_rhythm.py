@@ -63,3 +63,25 @@ def test_meter_and_downbeats(bpm, beats_per_bar, division, meter, drums):
     assert (profile.meter, profile.beats_per_bar) == (meter, beats_per_bar)
     assert f_measure(beats[::beats_per_bar], profile.downbeats) > 0.8
     assert profile.to_dict()["meter"] == meter
+
+
+@pytest.mark.parametrize("sound", ["white noise", "brown noise", "held chord", "swelling chord", "glissando"])
+def test_a_sound_without_a_pulse_has_no_steady_beat(sound):
+    rng = np.random.default_rng(0)
+    t = np.arange(20 * SR) / SR
+    chord = sum(0.1 * np.sin(2 * np.pi * f * t) for f in (261.6, 329.6, 392.0))
+    y = {"white noise": lambda: 0.2 * rng.normal(size=len(t)),
+         "brown noise": lambda: 0.001 * np.cumsum(rng.normal(size=len(t))),
+         "held chord": lambda: chord,
+         "swelling chord": lambda: (0.5 + 0.5 * np.sin(2 * np.pi * 0.1 * t)) * chord,
+         "glissando": lambda: 0.3 * np.sin(2 * np.pi * np.cumsum(200 + 15 * t) / SR)}[sound]()
+    profile = analyze_song(y.astype(np.float32), SR)
+    assert not profile.steady_beat, profile.beat_strength
+    assert profile.to_dict()["steady_beat"] is False and len(profile.beats)  # the grid stays
+
+
+@pytest.mark.parametrize("drums", [True, False])
+def test_a_song_with_a_pulse_has_a_steady_beat(drums):
+    song = beat_song(np.arange(0.0, 20.0, 0.5), drums=drums)
+    profile = analyze_song(song, SR)
+    assert profile.steady_beat and profile.beat_strength >= 0.25

@@ -32,7 +32,7 @@ def fake_profile(*, valence: float, arousal: float, intensity: float = 0.3, seed
     spectrum = np.clip(rng.random((30, 64)) * 0.3 + np.linspace(0.8, 0.2, 64), 0, 1)
     return SongProfile(
         duration=duration, tempo_bpm=tempo, beats=beats, downbeats=beats[::4], beats_per_bar=4,
-        key="C major", tonic=0, mode="major", key_confidence=0.7, loudness_lufs=-14.0,
+        beat_strength=0.8, key="C major", tonic=0, mode="major", key_confidence=0.7, loudness_lufs=-14.0,
         curve_times=times, loudness_curve=-14 + 6 * (energy - 0.5), energy_curve=energy,
         onset_density_curve=energy * 4, brightness_curve=np.full(len(times), 2000.0),
         brightness_hz=2000.0, onset_density=3.0, flatness=0.01,

@@ -107,6 +107,9 @@ class SongProfile:
     beats: np.ndarray  # (n_beats,) seconds
     downbeats: np.ndarray  # (n_bars,) seconds
     beats_per_bar: int
+    # 0..1, how surely the beat network hears the beats; below rhythm.STEADY_BEAT (noise, a
+    # sustained pad) the beats are a grid to cut to, not a pulse heard: see steady_beat
+    beat_strength: float
     key: str  # e.g. "F# minor"
     tonic: int  # pitch class 0..11 (C = 0)
     mode: str  # "major" | "minor"
@@ -132,12 +135,21 @@ class SongProfile:
     # the beats are dotted quarters, beats_per_bar 2); downbeats are the first beats of bars
     meter: str = "4/4"
 
+    @property
+    def steady_beat(self) -> bool:
+        """Whether the song has a beat a listener would tap (see ``beat_strength``)."""
+        from cinemuse.analysis.rhythm import STEADY_BEAT
+
+        return self.beat_strength >= STEADY_BEAT
+
     def to_dict(self, *, arrays: bool = False) -> dict[str, Any]:
         """Plain JSON-able dict; ``arrays=True`` also includes the drawing summaries."""
         r3 = lambda xs: [round(float(x), 3) for x in xs]  # noqa: E731
         out: dict[str, Any] = {
             "duration": round(self.duration, 3),
             "tempo_bpm": round(self.tempo_bpm, 2),
+            "beat_strength": round(self.beat_strength, 3),
+            "steady_beat": self.steady_beat,
             "key": self.key,
             "mode": self.mode,
             "key_confidence": round(self.key_confidence, 3),
@@ -321,6 +333,7 @@ def profile_from_features(f: SongFeatures, *, progress: Progress = SILENT) -> So
         beats=np.asarray(rhythm["beats"], dtype=np.float64),
         downbeats=np.asarray(rhythm["downbeats"], dtype=np.float64),
         beats_per_bar=int(rhythm["beats_per_bar"]),
+        beat_strength=float(rhythm["beat_strength"]),
         meter=rhythm["meter"],
         key=key_name(key["tonic"], key["mode"]),
         tonic=int(key["tonic"]),

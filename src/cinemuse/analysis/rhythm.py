@@ -16,7 +16,9 @@ Tempo and beats (:func:`beats_from_activation`)
     likely wins (:func:`grid_likelihood`, the observation model of Böck, Krebs & Widmer's
     DBN tracker): a grid at half the tempo forgoes the beats it skips, one at double the
     tempo pays for beats where the curve is low.  The network was trained on the level
-    annotators mark, so the level it peaks on is theirs.
+    annotators mark, so the level it peaks on is theirs.  Noise or a sustained pad still gets
+    a grid; :func:`beat_strength` says how surely the network hears it, and below
+    :data:`STEADY_BEAT` the song is reported as having no steady beat.
 
 Metre and downbeats (:func:`bars_from_activation`, :func:`choose_bars`)
     The bar length (2, 3 or 4 beats) and phase whose beats collect the most downbeat
@@ -55,6 +57,12 @@ BAR_PRIOR = {2: {4: 0.05, 3: -0.02, 2: 0.0}, 3: {2: 0.05, 3: -0.02, 4: 0.0}}
 # average, at one of a 4/4 bar's two strong beats than at the other makes it the downbeat
 # (chosen on the train and validation renders, never the benchmark's)
 BASS_CHANGE_MARGIN = 0.15
+# a song whose tracked beats' beat probability (the 75th percentile, so that a long quiet
+# stretch does not hide a beat heard through most of it) is below this has no steady beat:
+# chosen between noise, sustained pads and tones and glissandi (0.03-0.20) and the 351 validation
+# renders (0.31 and up, 1st percentile 0.37); random clicks at 3 a second read as a beat (0.41).
+# Held-out figures: benchmarks/bench_steady_beat.py
+STEADY_BEAT = 0.25
 # the beat-level network's downbeat probability counts this many times the frame network's
 # (chosen on the validation renders with a first fit of that network: 0.5, 1, 2 and 4 gave
 # downbeat F 0.734, 0.762, 0.767, 0.760)
@@ -129,6 +137,14 @@ def grid_likelihood(activation: np.ndarray, beat_frames: np.ndarray, *,
         return -np.inf
     at = _peak_near(activation, beat_frames).clip(1e-4, 1 - 1e-4)
     return float(np.sum(np.log(at) - np.log((1 - at) / (odds - 1))))
+
+
+def beat_strength(activation: np.ndarray, beat_frames: np.ndarray) -> float:
+    """0..1: how surely the beat network hears the tracked beats (the 75th percentile of its
+    beat probability at them); below :data:`STEADY_BEAT` the grid is a guess, not a beat."""
+    if len(beat_frames) == 0:
+        return 0.0
+    return float(np.percentile(_peak_near(np.asarray(activation, np.float64), beat_frames), 75))
 
 
 def tempo_candidates(activation: np.ndarray, *, sr: int, hop_length: int,
@@ -248,7 +264,8 @@ def read_activations(beat: np.ndarray, downbeat: np.ndarray, *, bass_chroma: np.
     taken as 2 without it.  With ``mel_db`` (48, T) and ``chroma`` (12, Tc) as well, the
     beat-level network (:mod:`cinemuse.analysis.bar_net`) weighs in on the bars of a song
     that sounds pitches (:func:`~cinemuse.analysis.bar_net.states_pitches`).  Returns
-    tempo, beat frames and times, division, downbeats, beats per bar and metre.
+    tempo, beat frames and times, division, downbeats, beats per bar, metre and the
+    :func:`beat_strength`.
     """
     tempo, frames = beats_from_activation(beat, sr=sr, hop_length=hop_length)
     beats = frames * hop_length / sr
@@ -266,4 +283,5 @@ def read_activations(beat: np.ndarray, downbeat: np.ndarray, *, bass_chroma: np.
         beats, frames, downbeat, beat_division=division,
         bass_change=harmonic_change(bass_chroma, chroma_times, beats), bar_logits=bar_logits)
     return {"tempo": float(tempo), "beat_frames": frames, "beats": beats, "division": division,
-            "downbeats": downbeats, "beats_per_bar": beats_per_bar, "meter": meter}
+            "downbeats": downbeats, "beats_per_bar": beats_per_bar, "meter": meter,
+            "beat_strength": beat_strength(beat, frames)}

@@ -35,10 +35,14 @@ def describe(result: dict) -> str:
     m = result["mood"]
     secs = ", ".join(f"{s['label']} {s['start']:.0f}-{s['end']:.0f}s" for s in result["sections"])
     beats = result["beats"]
+    tempo = (f"  tempo     {result['tempo_bpm']:.1f} BPM, {len(beats)} beats, "
+             f"{len(result['downbeats'])} bars of {result['beats_per_bar']}")
+    if not result["steady_beat"]:
+        tempo = (f"  tempo     no steady beat (beat strength {result['beat_strength']:.2f}); a grid of "
+                 f"{len(beats)} beats at {result['tempo_bpm']:.1f} BPM to cut to")
     return "\n".join([
         f"{result['song']}: {result['duration']:.1f} s",
-        f"  tempo     {result['tempo_bpm']:.1f} BPM, {len(beats)} beats, "
-        f"{len(result['downbeats'])} bars of {result['beats_per_bar']}",
+        tempo,
         f"  key       {result['key']} (confidence {result['key_confidence']:.2f})",
         f"  loudness  {result['loudness_lufs']:.1f} LUFS integrated",
         f"  sound     brightness {result['brightness_hz']:.0f} Hz, "
