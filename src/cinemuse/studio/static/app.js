@@ -438,7 +438,9 @@ async function resultAnalyze(job, body) {
                   beats: (s.beats || []).filter((t) => !bars.has(t.toFixed(3))) };
   put(body, source ? audio : null,
     timeline(audio, s.duration, marks, source ? await waveform(source) : null),
-    stats([["length", fmtTime(s.duration)], ["tempo", `${s.tempo_bpm.toFixed(1)} bpm`], ["key", s.key],
+    stats([["length", fmtTime(s.duration)],
+           ["tempo", s.steady_beat === false ? `no steady beat (a ${s.tempo_bpm.toFixed(1)} bpm grid)` : `${s.tempo_bpm.toFixed(1)} bpm`],
+           ["key", s.key],
            ["loudness", `${s.loudness_lufs.toFixed(1)} LUFS`], ["beats", (s.beats || []).length],
            ["mood", `valence ${s.mood.valence.toFixed(2)}, arousal ${s.mood.arousal.toFixed(2)}`]]),
     downloads(job));
