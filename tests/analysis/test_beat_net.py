@@ -91,6 +91,15 @@ def test_the_likeliest_grid_is_the_beat(bpm, weak_beats):
     assert abs(np.median(np.diff(frames)) - period) <= 1
 
 
+def test_a_pulse_faster_than_annotators_tap_is_read_at_half():
+    """Every sixteenth of a 115-BPM groove marked as a beat (a 230-BPM pulse): the beat is the
+    eighth note pair, 115 BPM, as the Groove MIDI drummers noted their tempi."""
+    period = 60.0 * FPS / 230.0
+    act = pulses(int(30 * FPS), period, height=0.9)
+    tempo, frames = rhythm.beats_from_activation(act, sr=ANALYSIS_SR, hop_length=HOP)
+    assert abs(tempo / 115.0 - 1) < 0.04 and tempo <= rhythm.MAX_BPM
+
+
 @pytest.mark.parametrize("bar, phase, division, meter", [
     (4, 1, 2, "4/4"), (3, 0, 2, "3/4"), (3, 2, 2, "3/4"), (2, 1, 3, "6/8"), (2, 0, 2, "2/4")])
 def test_bars_follow_the_downbeat_curve(bar, phase, division, meter):
