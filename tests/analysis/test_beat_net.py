@@ -92,8 +92,8 @@ def test_the_likeliest_grid_is_the_beat(bpm, weak_beats):
 
 
 def test_a_pulse_faster_than_annotators_tap_is_read_at_half():
-    """Every sixteenth of a 115-BPM groove marked as a beat (a 230-BPM pulse): the beat is the
-    eighth note pair, 115 BPM, as the Groove MIDI drummers noted their tempi."""
+    """Every eighth note of a 115-BPM groove marked as a beat (a 230-BPM pulse): the beat is
+    the quarter note, 115 BPM, as the Groove MIDI drummers noted their tempi."""
     period = 60.0 * FPS / 230.0
     act = pulses(int(30 * FPS), period, height=0.9)
     tempo, frames = rhythm.beats_from_activation(act, sr=ANALYSIS_SR, hop_length=HOP)

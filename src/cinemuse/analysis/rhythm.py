@@ -44,8 +44,8 @@ from cinemuse.analysis import audio_dsp as dsp
 
 TEMPO_PRIOR_BPM = 100.0
 TEMPO_PRIOR_OCTAVES = 1.0
-# the fastest level read as the beat: a drum groove whose sixteenths the curve marks as
-# strongly as its eighths was read at twice the annotated tempo (117 as 235, 110 as 215); above
+# the fastest level read as the beat: a drum groove whose eighths the curve marks as
+# strongly as its quarters was read at twice the annotated tempo (117 as 235, 110 as 215); above
 # 220 BPM annotators tap half as fast (1 of the 897 Groove MIDI training performances is noted
 # faster).  On the validation renders 240 -> 220 gave tempo Acc1 0.862 -> 0.879 (Groove 0.667 ->
 # 0.733), beat F 0.908 -> 0.913; the training renders, 13 of 970 annotated above 200 BPM, 0.910 -> 0.908
