@@ -32,17 +32,6 @@ KEYED_SETS = ("pop909", "folk", "styles", "legacy")
 KINDS = {1.0: "exact", 0.5: "fifth", 0.3: "relative", 0.2: "parallel", 0.0: "other"}
 
 
-def pitch_classes(pm) -> np.ndarray:
-    """(12,) seconds each pitch class sounds in a PrettyMIDI excerpt (drums left out)."""
-    hist = np.zeros(12)
-    for inst in pm.instruments:
-        if inst.is_drum:
-            continue
-        for note in inst.notes:
-            hist[note.pitch % 12] += note.end - note.start
-    return hist
-
-
 def main(argv=None) -> int:
     import mir_eval
 
@@ -61,7 +50,7 @@ def main(argv=None) -> int:
     for piece in plan_pieces(args, data_dir(args.data_dir)):
         if piece["key"] is None:
             continue
-        hist = pitch_classes(piece["pm"])
+        hist = piece["pm"].get_pitch_class_histogram(use_duration=True)  # seconds per class, drums out
         name = piece["piece"].split("/")[0]  # as bench_analyze.py names the sets
         for profile, (major, minor) in profiles.items():
             tonic, mode, _, _ = estimate_key(hist, major_profile=major, minor_profile=minor)
