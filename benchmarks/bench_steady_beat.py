@@ -83,6 +83,8 @@ def main(argv=None) -> int:
     parser.add_argument("--renders", type=Path, default=Path.home() / ".cache" / "cinemuse-bench" / "analyze",
                         help="bench_analyze.py's render cache (its manifest.jsonl)")
     args = parser.parse_args(argv)
+    if args.variants < 1 or not args.seconds >= 2.0:
+        parser.error("--variants must be at least 1 and --seconds at least 2")
 
     without = []
     for k, kind in enumerate(KINDS):
