@@ -93,3 +93,33 @@ def test_thumbnail(tmp_path):
     with Image.open(tmp_path / "t.jpg") as im:
         assert im.size == (1280, 720)
     assert r.bytes < 2_000_000
+
+
+def test_a_song_without_a_steady_beat_is_said_to_have_none(tmp_path, monkeypatch):
+    """Rain or a held pad gives only a grid to cut to: the user is told the photos follow a grid."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import cinemuse.pipelines.slideshow as slideshow
+    from cinemuse.progress import Progress
+
+    class Notes(Progress):
+        def __init__(self):
+            self.lines = []
+
+        def log(self, message):
+            self.lines.append(message)
+
+    def profile(steady):
+        beats = np.arange(0.5, 20.0, 0.625)
+        return SimpleNamespace(duration=20.0, beats=beats, downbeats=beats[::4], tempo_bpm=96.0, beats_per_bar=4,
+                               meter="4/4", steady_beat=steady, beat_strength=0.9 if steady else 0.12)
+
+    album(tmp_path / "album", 3, size=(160, 90))
+    for steady in (False, True):
+        monkeypatch.setattr(slideshow, "read_song", lambda path, progress, steady=steady: profile(steady))
+        notes = Notes()
+        slideshow.plan_slideshow([tmp_path / "album"], SlideshowOptions(song=Path("rain.wav")), progress=notes)
+        grid = [line for line in notes.lines if "no steady beat" in line]
+        assert grid == ([] if steady else ["rain.wav: no steady beat (beat strength 0.12); the photos change on an "
+                                           "even 96-bpm grid"])

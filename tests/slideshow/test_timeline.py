@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 
 from cinemuse.pipelines.timeline import composed_timeline, frames_for, song_timeline
@@ -53,3 +55,25 @@ def test_no_zoom_out_of_a_photo_with_faces():
         kinds = [c.kind for c in tl.changes]
         assert all(kinds[k - 1] != "zoom" for k in range(1, 12) if faces[k - 1]), (look, kinds)
         assert "zoom" in kinds  # still used out of the photos without faces
+
+
+def test_a_songs_meter_reaches_the_cue_sheet():
+    """A waltz is written down as 3/4 in the cue sheet, not as the composed music's 4/4."""
+    from types import SimpleNamespace
+
+    from cinemuse.cuesheet import Mood
+    from cinemuse.pipelines.slideshow import (Slide, SlideshowOptions, build_cue, cue_sheet_csv, cue_sheet_record,
+                                              plan_timeline)
+
+    beats = np.arange(0.4, 30.0, 0.5)
+    song = SimpleNamespace(duration=30.0, beats=beats, downbeats=beats[::3], tempo_bpm=120.0, beats_per_bar=3,
+                           meter="3/4")
+    slides = [Slide(None, i == 0) for i in range(6)]
+    opts = SlideshowOptions()
+    moods = [Mood()]
+    tl = plan_timeline(slides, opts, moods, song)
+    cue = build_cue(tl, slides, moods, opts)
+    record = cue_sheet_record((), cue, tl, 900, Path("waltz.wav"))
+    assert cue.meter == 3 and record["meter"] == 3 and record["time_signature"] == "3/4"
+    assert cue_sheet_csv(record).splitlines()[1].split(",")[5] == "3/4"
+    assert all(min(abs(beats[::3] - c.time)) < 1e-9 for c in tl.changes)  # slides of two bars change on bar lines

@@ -213,7 +213,8 @@ def plan_timeline(slides: list[Slide], opts: SlideshowOptions, moods: list[Mood]
         duration = math.floor(duration * FPS) / FPS
         return tl.song_timeline(len(slides), beats=song_profile.beats, downbeats=song_profile.downbeats,
                                 duration=duration, look=opts.look, groups=groups, faces=faces,
-                                tempo=song_profile.tempo_bpm)
+                                tempo=song_profile.tempo_bpm, beats_per_bar=song_profile.beats_per_bar,
+                                time_signature=song_profile.meter)
     arousal = float(np.mean([m.arousal for m in moods]))
     duration = None if opts.duration is None else round(opts.duration * FPS) / FPS
     return tl.composed_timeline(len(slides), arousal=arousal, duration=duration, fps=FPS, look=opts.look,
@@ -231,7 +232,8 @@ def build_cue(timeline, slides: list[Slide], moods: list[Mood], opts: SlideshowO
         sections.append(Section(start=float(a), end=float(b), mood=m, energy=float(np.clip(0.45 + 0.3 * m.arousal, 0.1, 0.9))))
     hits = [Hit(time=c.time, kind="cut", strength=0.8 if c.downbeat else 1.0, frame=math.ceil(c.time * FPS - 1e-6))
             for c in timeline.changes]
-    return CueSheet(duration=timeline.duration, sections=sections, hits=hits, tempo=timeline.tempo, meter=4,
+    return CueSheet(duration=timeline.duration, sections=sections, hits=hits, tempo=timeline.tempo,
+                    meter=timeline.beats_per_bar,
                     style=opts.music_style, first_downbeat=timeline.first_downbeat, seed=opts.seed)
 
 
@@ -462,7 +464,8 @@ def cue_sheet_record(cues: tuple[SlideCue, ...], cue: CueSheet, timeline, n_fram
     from cinemuse.pipelines.score import timecode
 
     return {
-        "duration": timeline.duration, "frames": n_frames, "fps": FPS, "tempo": timeline.tempo, "meter": 4,
+        "duration": timeline.duration, "frames": n_frames, "fps": FPS, "tempo": timeline.tempo,
+        "meter": timeline.beats_per_bar, "time_signature": timeline.time_signature,
         "first_downbeat": timeline.first_downbeat, "music": "song" if song else "composed",
         "song": str(song) if song else None,
         "photos": [{"file": c.file, "start": c.start, "end": c.end, "frame": c.frame, "timecode": timecode(c.start),
@@ -479,7 +482,7 @@ def cue_sheet_csv(record: dict) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["type", "time_s", "frame", "timecode", "end_s", "kind", "value"])
-    w.writerow(["tempo", f"{record['first_downbeat']:.6f}", "", "", "", f"{record['meter']}/4", f"{record['tempo']:.4f}"])
+    w.writerow(["tempo", f"{record['first_downbeat']:.6f}", "", "", "", record["time_signature"], f"{record['tempo']:.4f}"])
     for s in record["sections"]:
         w.writerow(["section", f"{s['start']:.6f}", "", "", f"{s['end']:.6f}",
                     f"valence={s['valence']:.2f} arousal={s['arousal']:.2f}", f"{s['energy']:.3f}"])
@@ -538,6 +541,9 @@ def plan_slideshow(photos: Sequence[str | os.PathLike], opts: SlideshowOptions, 
     rate = 1.0 / 2.5  # changes a second, before the tempo is known (a typical slide)
     moods = album_mood(album, groups, rate)
     timeline = plan_timeline(slides, opts, moods, profile)
+    if profile is not None and not profile.steady_beat:
+        progress.log(f"{opts.song}: no steady beat (beat strength {profile.beat_strength:.2f}); the photos "
+                     f"change on an even {profile.tempo_bpm:.0f}-bpm grid")
     if len(timeline.starts) < len(slides):
         progress.log(f"the film is too short for {len(slides)} slides on the beat: showing the first "
                      f"{len(timeline.starts)}")

@@ -68,6 +68,8 @@ class Timeline:
     tempo: float
     first_downbeat: float
     beats: tuple[float, ...]  # the beat grid the changes sit on
+    beats_per_bar: int = 4
+    time_signature: str = "4/4"  # a song's own ("3/4", "6/8": then the beats are dotted quarters)
 
     def visible_span(self, k: int) -> tuple[float, float]:
         """When slide k is on screen at all (its transitions included)."""
@@ -164,18 +166,21 @@ def composed_timeline(n_slides: int, *, arousal: float, duration: float | None, 
 
 
 def song_timeline(n_slides: int, *, beats: np.ndarray, downbeats: np.ndarray, duration: float, look: str,
-                  groups: set[int], faces: list[bool], tempo: float) -> Timeline:
-    """Changes on the song's own beats (downbeats preferred)."""
+                  groups: set[int], faces: list[bool], tempo: float, beats_per_bar: int = 4,
+                  time_signature: str = "4/4") -> Timeline:
+    """Changes on the song's own beats (downbeats preferred); ``beats_per_bar`` and
+    ``time_signature`` are the song's meter, passed on to the cue sheet."""
     beats = np.asarray(beats, float)
     beats = beats[(beats > 0.3) & (beats < duration - 0.5)]
     downbeats = np.asarray(downbeats, float)
     downbeats = downbeats[(downbeats > 0.3) & (downbeats < duration - 0.5)]
     beat = 60.0 / tempo if tempo > 0 else 0.5
+    meter = (int(beats_per_bar), time_signature)
     if n_slides == 1 or len(beats) == 0:
-        return Timeline((0.0,), (), float(duration), float(tempo), 0.0, tuple(beats))
+        return Timeline((0.0,), (), float(duration), float(tempo), 0.0, tuple(beats), *meter)
     ideal = np.arange(1, n_slides) * duration / n_slides
     slot = duration / n_slides
-    bar = float(np.median(np.diff(downbeats))) if len(downbeats) >= 2 else 4 * beat
+    bar = float(np.median(np.diff(downbeats))) if len(downbeats) >= 2 else beats_per_bar * beat
     grid = downbeats if len(downbeats) >= n_slides - 1 and slot >= 1.5 * bar else beats
     times: list[float] = []
     last = 0.0
@@ -190,7 +195,7 @@ def song_timeline(n_slides: int, *, beats: np.ndarray, downbeats: np.ndarray, du
     down = {j for j, t in enumerate(times) if len(downbeats) and np.min(np.abs(downbeats - t)) < 1e-6}
     changes = build_changes(times, beat, look, tempo, groups, faces, down)
     first_db = float(downbeats[0]) if len(downbeats) else 0.0
-    return Timeline(tuple([0.0] + times), changes, float(duration), float(tempo), first_db, tuple(beats))
+    return Timeline(tuple([0.0] + times), changes, float(duration), float(tempo), first_db, tuple(beats), *meter)
 
 
 def frames_for(duration: float, fps: int) -> int:
