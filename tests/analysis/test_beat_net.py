@@ -76,7 +76,7 @@ def test_harmony_is_chroma_at_the_rhythm_frames():
     assert beat_net.harmony(chroma[:, :0], bass[:, :0], 0, 5).shape == (24, 5)
 
 
-@pytest.mark.parametrize("bpm", [60.0, 96.0, 128.0, 175.0])
+@pytest.mark.parametrize("bpm", [60.0, 96.0, 120.0, 128.0, 175.0])
 @pytest.mark.parametrize("weak_beats", [False, True])
 def test_the_likeliest_grid_is_the_beat(bpm, weak_beats):
     """Off-beats the curve barely marks are not beats; beats 2 and 4 weaker than 1 and 3
@@ -87,7 +87,8 @@ def test_the_likeliest_grid_is_the_beat(bpm, weak_beats):
     if weak_beats:
         act -= pulses(n, 2 * period, height=0.5, phase=period)
     tempo, frames = rhythm.beats_from_activation(act, sr=ANALYSIS_SR, hop_length=HOP)
-    assert abs(tempo / bpm - 1) < 0.04
+    # beats fall on whole frames (23 ms) but the tempo is read finer: 120 is not 123.0 or 117.5
+    assert abs(tempo / bpm - 1) < 0.005
     assert abs(np.median(np.diff(frames)) - period) <= 1
 
 
