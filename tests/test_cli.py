@@ -60,3 +60,14 @@ def test_no_command_prints_help_and_exits_2():
     proc = run_cli()
     assert proc.returncode == 2
     assert "usage: cinemuse" in proc.stdout
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_reader_that_stops_early_gets_no_traceback(as_json):
+    """`cinemuse slideshow --list-styles --json | head -1`: the pipe closes before the listing
+    is printed; the work is done, so it exits 0 and says nothing on stderr."""
+    argv = [sys.executable, "-m", "cinemuse", "slideshow", "--list-styles"] + ["--json"] * as_json
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and err == "", err

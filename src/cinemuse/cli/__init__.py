@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import signal
 import sys
 from typing import Any, Sequence
@@ -153,5 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-    _print_summary(result or {}, as_json=args.json, module=args._module)
+    try:
+        _print_summary(result or {}, as_json=args.json, module=args._module)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `cinemuse analyze song.mp3 --json | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush is quiet too
     return EXIT_OK
