@@ -85,3 +85,24 @@ def test_loudness_matches_pyloudnorm_on_a_song():
     reference = pyloudnorm.Meter(SR).integrated_loudness(stereo)
     assert abs(ours - reference) < 0.05
     assert len(blocks) > 100
+
+
+def test_onsets_are_notes_not_the_flicker_of_a_held_sound():
+    """A held, slowly beating chord and a sine have (almost) no onsets; plucked notes four a
+    second are counted as four a second (the mood's onset density reads them)."""
+    sr, seconds = 22050, 20.0
+    t = np.arange(int(sr * seconds)) / sr
+    # an A major triad, each tone with a quieter voice detuned by ~1 Hz (a pad's chorus)
+    chord = sum(a * np.sin(2 * np.pi * f * t) for f, a in ((220.0, 0.08), (221.3, 0.025), (277.2, 0.08),
+                                                             (278.0, 0.025), (329.6, 0.08), (330.9, 0.025)))
+    sine = 0.3 * np.sin(2 * np.pi * 440.0 * t)
+    rng = np.random.default_rng(1)
+    notes = np.zeros_like(t)
+    for start in np.arange(0.1, seconds - 0.3, 0.25):
+        i = int(start * sr)
+        tt = t[: int(0.25 * sr)]
+        f = 220.0 * 2 ** (rng.integers(0, 12) / 12)
+        notes[i:i + len(tt)] += 0.3 * np.exp(-tt * 12) * sum(np.sin(2 * np.pi * f * h * tt) / h for h in (1, 2, 3))
+    for held in (chord, sine):
+        assert analyze_song(held.astype(np.float32), sr).onset_density < 0.5
+    assert 3.5 <= analyze_song(notes.astype(np.float32), sr).onset_density <= 4.5
