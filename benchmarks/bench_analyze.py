@@ -15,7 +15,8 @@ later runs only analyse.  Every system runs on the same decoded samples in the s
 tempo and beats; it has no downbeats or key) and any peer named in ``--peers``.
 
 Metrics (mir_eval 0.8): tempo Accuracy1 (within 4 %% of the annotated beat rate) and
-Accuracy2 (also at x2, x3, x1/2, x1/3; Gouyon et al. 2006); beat F-measure (+-70 ms) and
+Accuracy2 (also at x2, x3, x1/2, x1/3; Gouyon et al. 2006) and, where Accuracy1 holds, the
+tempo's error in per cent (``tempo_error_pct``); beat F-measure (+-70 ms) and
 downbeat F-measure (the same on bar starts), both with the first 5 s ignored as in MIREX
 (``mir_eval.beat.trim_beats``); key exact and MIREX-weighted (``mir_eval.key``); meter right
 (duple or triple: beats per bar divisible by 3 or not).  Output: one JSON line per excerpt, then summaries by set, by
@@ -179,6 +180,8 @@ def score(row: dict, est: dict) -> dict:
     ref_beats = mir_eval.beat.trim_beats(np.asarray(row["beats"], float))
     acc1, acc2 = tempo_accuracy(est["tempo"], row["tempo"])
     out = {"tempo": round(est["tempo"], 2), "tempo_acc1": acc1, "tempo_acc2": acc2,
+           # how close a tempo read at the right level is: the error Accuracy1's 4 % hides
+           "tempo_error_pct": round(100 * abs(est["tempo"] / row["tempo"] - 1), 3) if acc1 else None,
            "beat_f": round(float(mir_eval.beat.f_measure(ref_beats, mir_eval.beat.trim_beats(est["beats"]))), 4)}
     ref_down = mir_eval.beat.trim_beats(np.asarray(row["downbeats"], float))
     out["downbeat_f"] = None
@@ -195,7 +198,8 @@ def score(row: dict, est: dict) -> dict:
     return out
 
 
-METRICS = ("tempo_acc1", "tempo_acc2", "beat_f", "downbeat_f", "meter_ok", "key_exact", "key_mirex")
+METRICS = ("tempo_acc1", "tempo_acc2", "tempo_error_pct", "beat_f", "downbeat_f", "meter_ok", "key_exact",
+           "key_mirex")
 
 
 def summarise(rows: list[dict], systems: list[str]) -> dict:
