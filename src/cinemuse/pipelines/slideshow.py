@@ -482,7 +482,8 @@ def cue_sheet_csv(record: dict) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["type", "time_s", "frame", "timecode", "end_s", "kind", "value"])
-    w.writerow(["tempo", f"{record['first_downbeat']:.6f}", "", "", "", record["time_signature"], f"{record['tempo']:.4f}"])
+    w.writerow(["tempo", f"{record['first_downbeat']:.6f}", "", "", "", record["time_signature"],
+                f"{record['tempo']:.4f}"])
     for s in record["sections"]:
         w.writerow(["section", f"{s['start']:.6f}", "", "", f"{s['end']:.6f}",
                     f"valence={s['valence']:.2f} arousal={s['arousal']:.2f}", f"{s['energy']:.3f}"])
