@@ -17,7 +17,8 @@ with a snare) counted once.  Systems on the same samples: ``cinemuse`` (the ship
 (the same without its spread and minimum-rise tests, as before them), ``librosa`` (``onset.onset_detect``,
 its defaults).  Metrics: onset F-measure (mir_eval, +-50 ms), onsets a second read and
 written, and the mean |log2(read / written)| (0.1 a second added to each, so that a
-reading of none stays finite).  One JSON line per excerpt, then one per set
+reading of none stays finite).  For each style, also the arousal ``analyze`` reads (-1 calm
+.. 1 excited; the cover's mood) and what it would read with ``cinemuse-flat``'s onset rate.  One JSON line per excerpt, then one per set
 and system.
 
     .venv/bin/python benchmarks/bench_onsets.py [--per-style 3] [--pop909 10] [--folk 8] [--seconds 30]
@@ -65,6 +66,16 @@ def read_onsets(samples: np.ndarray, sr: int) -> dict[str, np.ndarray]:
     out = {name: f * HOP / ANALYSIS_SR for name, f in frames.items()}
     out["librosa"] = librosa.onset.onset_detect(y=samples.mean(axis=1), sr=sr, units="time")
     return out
+
+
+def arousal_read(samples: np.ndarray, sr: int, *, flat_rate: float) -> dict[str, float]:
+    """The arousal ``analyze`` reads, and what it would read with ``cinemuse-flat``'s onset rate."""
+    from cinemuse.analysis.audio import _mood, analyze_song
+
+    p = analyze_song(samples, sr)
+    flat = _mood(tempo=p.tempo_bpm, mode=p.mode, key_conf=p.key_confidence, lufs=p.loudness_lufs,
+                 brightness_hz=p.brightness_hz, onset_density=flat_rate, flatness=p.flatness)
+    return {"arousal": round(p.arousal, 3), "arousal_flat": round(flat["arousal"], 3)}
 
 
 def excerpts(args, work: Path):
@@ -118,6 +129,7 @@ def main(argv=None) -> int:
         parser.error("counts must not be negative and --seconds must be at least 5")
 
     scores: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    arousal: dict[str, list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="cinemuse-bench-onsets-") as tmp:
         for set_name, name, samples, sr, truth, seconds in excerpts(args, Path(tmp)):
             line = {"set": set_name, "excerpt": name}
@@ -131,6 +143,9 @@ def main(argv=None) -> int:
                 scores.setdefault((set_name, system), []).append((f_measure, rate, written))
                 line[system] = {"f": round(f_measure, 3), "per_s": round(rate, 2)}
             line["written_per_s"] = None if truth is None else round(len(truth) / seconds, 2)
+            if set_name == "styles":
+                line |= arousal_read(samples, sr, flat_rate=line["cinemuse-flat"]["per_s"])
+                arousal.setdefault(name.split("/")[0], []).append((line["arousal"], line["arousal_flat"]))
             print(json.dumps(line), flush=True)
     for (set_name, system), rows in sorted(scores.items()):
         f, read, written = (np.asarray(c) for c in zip(*rows))
@@ -140,6 +155,10 @@ def main(argv=None) -> int:
             summary |= {"onset_f": round(float(f.mean()), 3), "written_per_s": round(float(written.mean()), 2),
                         "mean_abs_log2_rate": round(float(np.mean(np.abs(np.log2((read + 0.1) / (written + 0.1))))), 3)}
         print(json.dumps(summary), flush=True)
+    for style, pairs in sorted(arousal.items()):
+        now, flat = np.mean(pairs, axis=0)
+        print(json.dumps({"summary": "arousal", "style": style, "pieces": len(pairs), "arousal": round(float(now), 3),
+                          "arousal_flat": round(float(flat), 3)}), flush=True)
     return 0
 
 
