@@ -18,8 +18,8 @@ with a snare) counted once.  Systems on the same samples: ``cinemuse`` (the ship
 its defaults).  Metrics: onset F-measure (mir_eval, +-50 ms), onsets a second read and
 written, and the mean |log2(read / written)| (0.1 a second added to each, so that a
 reading of none stays finite).  For each style, also the arousal ``analyze`` reads (-1 calm
-.. 1 excited; the cover's mood) and what it would read with ``cinemuse-flat``'s onset rate.  One JSON line per excerpt, then one per set
-and system.
+.. 1 excited; the cover's mood) and what it would read with ``cinemuse-flat``'s onset rate.
+One JSON line per excerpt, then one per set and system, then one per style.
 
     .venv/bin/python benchmarks/bench_onsets.py [--per-style 3] [--pop909 10] [--folk 8] [--seconds 30]
 """
