@@ -106,3 +106,13 @@ def test_onsets_are_notes_not_the_flicker_of_a_held_sound():
     for held in (chord, sine):
         assert analyze_song(held.astype(np.float32), sr).onset_density < 0.5
     assert 3.5 <= analyze_song(notes.astype(np.float32), sr).onset_density <= 4.5
+
+
+def test_a_stereo_song_with_one_channel_inverted_is_heard_as_the_song():
+    """L = -R: the channel mean is silence, but a listener's two speakers still play the song."""
+    y, _ = chord_click_song(tempo=128.0, tonic=9, minor=True, seconds=24.0)
+    upright = analyze_song(np.stack([y, y], axis=1), SR)
+    inverted = analyze_song(np.stack([y, -y], axis=1), SR)
+    assert inverted.key == upright.key == "A minor"
+    assert abs(inverted.tempo_bpm - upright.tempo_bpm) < 0.5 and inverted.steady_beat
+    np.testing.assert_allclose(inverted.beats, upright.beats)

@@ -206,3 +206,13 @@ def test_runtime_needs_no_tensorflow_or_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_stereo_song_with_one_channel_inverted_is_tagged_as_the_song():
+    """L = -R: the tagger hears what the two speakers play, not the silence of their mean."""
+    sr = 44100
+    t = np.arange(sr * 10) / sr
+    y = (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 2 * t)) / 2).astype(np.float32)
+    upright = tags.tag_song(np.stack([y, y], axis=1), sr)
+    inverted = tags.tag_song(np.stack([y, -y], axis=1), sr)
+    assert _tag_difference(upright, inverted) < 1e-5
