@@ -24,6 +24,7 @@ def test_analyze_json(tmp_path, capsys):
     assert main(["analyze", str(path)]) == 0
     out = capsys.readouterr().out
     assert "G major" in out and "no steady beat" not in out
+    assert f"{len(d['downbeats'])} bars of {d['meter']}" in out  # the time signature, not a bare count
 
 
 def test_analyze_says_when_a_sound_has_no_steady_beat(tmp_path, capsys):

@@ -35,11 +35,12 @@ def describe(result: dict) -> str:
     m = result["mood"]
     secs = ", ".join(f"{s['label']} {s['start']:.0f}-{s['end']:.0f}s" for s in result["sections"])
     beats = result["beats"]
-    tempo = (f"  tempo     {result['tempo_bpm']:.1f} BPM, {len(beats)} beats, "
-             f"{len(result['downbeats'])} bars of {result['beats_per_bar']}")
+    count = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"  # noqa: E731
+    tempo = (f"  tempo     {result['tempo_bpm']:.1f} BPM, {count(len(beats), 'beat')}, "
+             f"{count(len(result['downbeats']), 'bar')} of {result['meter']}")
     if not result["steady_beat"]:
         tempo = (f"  tempo     no steady beat (beat strength {result['beat_strength']:.2f}); a grid of "
-                 f"{len(beats)} beats at {result['tempo_bpm']:.1f} BPM to cut to")
+                 f"{count(len(beats), 'beat')} at {result['tempo_bpm']:.1f} BPM to cut to")
     return "\n".join([
         f"{result['song']}: {result['duration']:.1f} s",
         tempo,
