@@ -243,8 +243,10 @@ def test_slideshow_styles_preview_on_your_photo(studio_url, browser, media, tmp_
     names = [s.name for s in cinemuse.list_styles()]
     buttons = page.locator("#result-body .grid.styles button")
     assert buttons.count() == len(names) + 1
-    assert page.evaluate("""() => [...document.querySelectorAll('.grid.styles img')]
-        .every(i => i.complete && i.naturalWidth > 0)""")
+    # the buttons come before their previews have loaded: wait for every preview to decode
+    # (a preview that never loads fails here, after the timeout)
+    page.wait_for_function("""() => [...document.querySelectorAll('.grid.styles img')]
+        .every(i => i.complete && i.naturalWidth > 0)""", timeout=30_000)
     buttons.nth(2).click()
     assert page.input_value("#opt-style") == names[1]
     assert buttons.nth(2).get_attribute("aria-pressed") == "true"
