@@ -31,3 +31,19 @@ def test_drum_part_is_seeded_and_has_fills():
     b = drum_notes(plan, families=["rock"], bpm=120, rng=np.random.default_rng(5))
     assert a == b and len(a) > 20
     assert all(0 <= start < 8.0 for _, _, start, _ in a)
+
+
+def test_a_bar_of_three_beats_keeps_the_tempo_of_its_sixteenths():
+    """A 3/4 bar takes the groove's first three beats at the piece's tempo, and a fill its last
+    three; 16 steps squeezed into 3 beats would play the drums a third faster than the beat."""
+    bpm, beat = 120.0, 0.5
+    plan = [(i * 3 * beat, 3 * beat, "fill" if i == 3 else "groove", 0.8) for i in range(4)]
+    notes = drum_notes(plan, families=["rock"], bpm=bpm, rng=np.random.default_rng(5))
+    sixteenths = np.array([start for _, _, start, _ in notes]) / (beat / 4)
+    assert len(notes) > 20
+    assert np.allclose(sixteenths, np.round(sixteenths))  # every hit on the piece's 16th grid
+    assert all(0 <= start < 4 * 3 * beat for _, _, start, _ in notes)
+    four_four = drum_notes([(0.0, 4 * beat, "groove", 0.8)], families=["rock"], bpm=bpm,
+                           rng=np.random.default_rng(5))
+    first_bar = sorted(n for n in notes if n[2] < 3 * beat)
+    assert first_bar == sorted(n for n in four_four if n[2] < 3 * beat)  # the groove's first three beats

@@ -121,7 +121,11 @@ def drum_notes(
     for start, bar_len, kind, energy in bar_plan:
         if kind == "rest":
             continue
-        step = bar_len / 16.0
+        # the grooves are one 4/4 bar of 16ths: a bar of another length repeats (or cuts) them
+        # in 16ths at the tempo, rather than squeezing 16 steps into 3 beats (a 3/4 piece's
+        # drums played a third faster than its beat)
+        steps = max(1, int(round(bar_len * bpm / 15.0)))
+        step = bar_len / steps
         if kind == "crash":
             notes.append((CLASS_PITCHES[CRASH], int(70 + 40 * energy), start, start + bar_len))
             notes.append((CLASS_PITCHES[KICK], int(70 + 40 * energy), start, start + step))
@@ -131,6 +135,9 @@ def drum_notes(
         else:
             pattern = lib.patterns[main if kind == "groove" else contrast]
         shaped = shape_pattern(pattern, energy)
+        if steps != len(shaped):  # a groove keeps its downbeat, a fill its run into the next bar
+            first = (len(shaped) - steps) % len(shaped) if kind == "fill" else 0
+            shaped = shaped[(first + np.arange(steps)) % len(shaped)]
         for s, c in zip(*np.nonzero(shaped)):
             t = start + s * step
             if swing and s % 4 == 2:
