@@ -33,9 +33,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from bench_steady_beat import SR as STEADY_SR
+from bench_steady_beat import beatless
 from datadir import add_data_dir_argument, data_dir
 
-SYSTEMS = ("cinemuse", "cinemuse-flat", "librosa")
 STYLES = ("cinematic", "ambient", "lofi", "folk", "pop", "piano", "electronic")
 SUSTAINED = ("sine tone", "held chord", "swelling chord", "pink noise", "glissando")
 
@@ -50,29 +51,29 @@ def written_onsets(pm, seconds: float) -> np.ndarray:
     return np.asarray(merged)
 
 
-def read_onsets(samples: np.ndarray, sr: int) -> dict[str, np.ndarray]:
-    """Onset times (s) of every system for one excerpt (``samples``: (n, channels) float32)."""
+def read_onsets(features, samples: np.ndarray, sr: int) -> dict[str, np.ndarray]:
+    """Onset times (s) of every system for one excerpt (``samples``: (n, channels) float32;
+    ``features``: what ``analyze`` extracts from them)."""
     import librosa
 
     from cinemuse.analysis import audio_dsp as dsp
-    from cinemuse.analysis.song_features import ANALYSIS_SR, HOP, extract_features
+    from cinemuse.analysis.song_features import ANALYSIS_SR, HOP
 
-    features = extract_features([samples], sr)
     frames = {
         "cinemuse": dsp.onset_frames(features.onset, sr=ANALYSIS_SR, hop_length=HOP),
         "cinemuse-flat": dsp.onset_frames(features.onset, sr=ANALYSIS_SR, hop_length=HOP, spread=0.0,
                                           min_rise=-np.inf),
     }
     out = {name: f * HOP / ANALYSIS_SR for name, f in frames.items()}
-    out["librosa"] = librosa.onset.onset_detect(y=samples.mean(axis=1), sr=sr, units="time")
+    out["librosa"] = librosa.onset.onset_detect(y=dsp.downmix(samples), sr=sr, units="time")
     return out
 
 
-def arousal_read(samples: np.ndarray, sr: int, *, flat_rate: float) -> dict[str, float]:
+def arousal_read(features, *, flat_rate: float) -> dict[str, float]:
     """The arousal ``analyze`` reads, and what it would read with ``cinemuse-flat``'s onset rate."""
-    from cinemuse.analysis.audio import _mood, analyze_song
+    from cinemuse.analysis.audio import _mood, profile_from_features
 
-    p = analyze_song(samples, sr)
+    p = profile_from_features(features)
     flat = _mood(tempo=p.tempo_bpm, mode=p.mode, key_conf=p.key_confidence, lufs=p.loudness_lufs,
                  brightness_hz=p.brightness_hz, onset_density=flat_rate, flatness=p.flatness)
     return {"arousal": round(p.arousal, 3), "arousal_flat": round(flat["arousal"], 3)}
@@ -104,10 +105,6 @@ def excerpts(args, work: Path):
             audio = ar.render(row["pm"], font=ar.font_path(font), mix=row["mix"], seconds=row["seconds"])
             written = written_onsets(row["pm"], row["seconds"])
             yield name, f"{row['piece']}@{font}", audio, ar.SR, written, row["seconds"]
-    sys.path.insert(0, str(Path(__file__).parent))
-    from bench_steady_beat import SR as STEADY_SR
-    from bench_steady_beat import beatless
-
     for k, kind in enumerate(SUSTAINED):
         rng = np.random.default_rng([args.seed, k])
         for v in range(2):
@@ -117,6 +114,8 @@ def excerpts(args, work: Path):
 def main(argv=None) -> int:
     import mir_eval
 
+    from cinemuse.analysis.song_features import extract_features
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-style", type=int, default=3, help="composed pieces per style")
     parser.add_argument("--pop909", type=int, default=10, help="POP909 test songs (each in both fonts)")
@@ -125,15 +124,16 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=101)
     add_data_dir_argument(parser)
     args = parser.parse_args(argv)
-    if min(args.per_style, args.pop909, args.folk) < 0 or not args.seconds >= 5.0:
-        parser.error("counts must not be negative and --seconds must be at least 5")
+    if min(args.per_style, args.pop909, args.folk, args.seed) < 0 or not args.seconds >= 5.0:
+        parser.error("counts and --seed must not be negative and --seconds must be at least 5")
 
     scores: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     arousal: dict[str, list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="cinemuse-bench-onsets-") as tmp:
         for set_name, name, samples, sr, truth, seconds in excerpts(args, Path(tmp)):
             line = {"set": set_name, "excerpt": name}
-            for system, times in read_onsets(samples, sr).items():
+            features = extract_features([samples], sr)
+            for system, times in read_onsets(features, samples, sr).items():
                 rate = len(times) / seconds
                 if truth is None:
                     f_measure, written = float("nan"), 0.0
@@ -144,7 +144,7 @@ def main(argv=None) -> int:
                 line[system] = {"f": round(f_measure, 3), "per_s": round(rate, 2)}
             line["written_per_s"] = None if truth is None else round(len(truth) / seconds, 2)
             if set_name == "styles":
-                line |= arousal_read(samples, sr, flat_rate=line["cinemuse-flat"]["per_s"])
+                line |= arousal_read(features, flat_rate=line["cinemuse-flat"]["per_s"])
                 arousal.setdefault(name.split("/")[0], []).append((line["arousal"], line["arousal_flat"]))
             print(json.dumps(line), flush=True)
     for (set_name, system), rows in sorted(scores.items()):

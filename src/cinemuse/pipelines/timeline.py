@@ -175,9 +175,9 @@ def song_timeline(n_slides: int, *, beats: np.ndarray, downbeats: np.ndarray, du
     downbeats = np.asarray(downbeats, float)
     downbeats = downbeats[(downbeats > 0.3) & (downbeats < duration - 0.5)]
     beat = 60.0 / tempo if tempo > 0 else 0.5
-    meter = (int(beats_per_bar), time_signature)
+    meter = {"beats_per_bar": int(beats_per_bar), "time_signature": time_signature}
     if n_slides == 1 or len(beats) == 0:
-        return Timeline((0.0,), (), float(duration), float(tempo), 0.0, tuple(beats), *meter)
+        return Timeline((0.0,), (), float(duration), float(tempo), 0.0, tuple(beats), **meter)
     ideal = np.arange(1, n_slides) * duration / n_slides
     slot = duration / n_slides
     bar = float(np.median(np.diff(downbeats))) if len(downbeats) >= 2 else beats_per_bar * beat
@@ -195,7 +195,7 @@ def song_timeline(n_slides: int, *, beats: np.ndarray, downbeats: np.ndarray, du
     down = {j for j, t in enumerate(times) if len(downbeats) and np.min(np.abs(downbeats - t)) < 1e-6}
     changes = build_changes(times, beat, look, tempo, groups, faces, down)
     first_db = float(downbeats[0]) if len(downbeats) else 0.0
-    return Timeline(tuple([0.0] + times), changes, float(duration), float(tempo), first_db, tuple(beats), *meter)
+    return Timeline(tuple([0.0] + times), changes, float(duration), float(tempo), first_db, tuple(beats), **meter)
 
 
 def frames_for(duration: float, fps: int) -> int:
